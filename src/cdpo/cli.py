@@ -45,6 +45,40 @@ def _root(
         raise typer.Exit(EXIT_OK)
 
 
+PipelineOpt = Annotated[
+    str,
+    typer.Option(
+        "--pipeline", "-p", help="pipeline.yml, or its directory.", envvar="CDPO_PIPELINE"
+    ),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+
+
+@app.command()
+def init(
+    directory: Annotated[str, typer.Argument(help="Where to write pipeline.yml.")] = ".",
+    client: Annotated[str, typer.Option(help="Client short name.")] = "northwind_retail",
+    force: Annotated[bool, typer.Option("--force", help="Overwrite pipeline.yml.")] = False,
+) -> int:
+    """Write an annotated example pipeline.yml."""
+    from pathlib import Path
+
+    from cdpo.config import write_example
+
+    typer.echo(f"wrote {write_example(Path(directory), client, force=force)}")
+    return EXIT_OK
+
+
+@app.command()
+def plan(pipeline: PipelineOpt = ".", as_json: JsonOpt = False) -> int:
+    """Validate pipeline.yml and show what each phase will generate, start and create."""
+    from cdpo.orchestrator import plan_from_file
+    from cdpo.printers.pipeline import print_plan
+
+    print_plan(plan_from_file(pipeline), as_json=as_json)
+    return EXIT_OK
+
+
 def run(argv: Sequence[str] | None = None) -> int:
     """Run the CLI on ``argv`` and return its exit code; never calls ``sys.exit``."""
     from cdpo.printers import print_error

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from cdpo.phases.base import (
     CheckResult,
     CheckStatus,
@@ -14,6 +16,7 @@ from cdpo.phases.base import (
 )
 
 __all__ = [
+    "PHASES",
     "CheckResult",
     "CheckStatus",
     "GeneratedProject",
@@ -23,3 +26,13 @@ __all__ = [
     "PhasePlan",
     "WorkflowRun",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """``PHASES``: the implemented phases in pipeline order, imported on first use (no import cycle
+    with the phase packages, which import this package's contract)."""
+    if name == "PHASES":
+        from cdpo.phases.registry import implemented_phases
+
+        return implemented_phases()
+    raise AttributeError(name)

@@ -119,6 +119,10 @@ class Phase(abc.ABC):
     def plan(self, pipeline: Any) -> PhasePlan:
         """What the phase will generate, run and create, from pipeline.yml alone."""
 
+    def inputs(self, pipeline: Any) -> tuple[str, ...]:
+        """``database.table`` names the phase reads; pre-flight checks those no earlier phase creates."""
+        return ()
+
     @abc.abstractmethod
     def generate(self, context: PhaseContext) -> GeneratedProject:
         """Write the Digdag project under ``context.root``; may read live schemas from the target.

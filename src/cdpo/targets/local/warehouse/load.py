@@ -1,0 +1,196 @@
+"""``td_load>`` on the warehouse: an embulk-style config (``in``/``filters``/``out``) → a TD table.
+
+``in.type: file`` reads local files under ``in.path_prefix`` with its ``parser``; any other type
+(a SaaS connector) is replayed from the files a ``ReplayMapping`` lists for the destination.
+As Treasure Data does, every loaded row gets a ``time`` column in unix seconds (embulk
+``add_time`` filter: from a column, a fixed value, or the upload time); ``out.mode`` appends (new
+columns are added) or replaces; ``incremental: true`` loads only rows after the start value
+(``last_record``, ``start_time``, ``from_date`` …; else the last value this table loaded) and up
+to the end value. The load runs in one transaction: on failure the table is as it was.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cdpo.errors import ConfigError, did_you_mean
+from cdpo.targets.local.warehouse import catalog
+from cdpo.targets.local.warehouse.incremental import (
+    apply_incremental,
+    read_last_record,
+    save_last_record,
+)
+from cdpo.targets.local.warehouse.names import TableName, table_name
+from cdpo.targets.local.warehouse.readers import FileSource, parser_source, stage_files
+from cdpo.targets.local.warehouse.time_column import TimeSpec, apply_time, time_spec
+
+if TYPE_CHECKING:
+    from cdpo.targets.local.warehouse.replay import ReplayMapping
+    from cdpo.targets.local.warehouse.warehouse import Warehouse
+
+__all__ = ["END_KEYS", "MODES", "START_KEYS", "LoadResult", "run_td_load"]
+
+MODES = ("append", "replace")
+START_KEYS = ("last_record", "start_time", "from_date", "from_value", "start_date", "since")
+"""``in:`` keys holding the value after which an incremental load starts (first one set wins)."""
+END_KEYS = ("end_time", "to_date", "to_value", "end_date", "until")
+"""``in:`` keys holding the last value an incremental load takes (inclusive)."""
+_FILE_TYPES = ("file", "local")
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """What a load did: ``num_records`` is TD's ``td.last_job.num_records``."""
+
+    table: TableName
+    num_records: int
+    mode: str
+    files: tuple[Path, ...]
+    last_record: str | None = None
+
+
+def run_td_load(
+    wh: Warehouse,
+    config: Mapping[str, Any],
+    *,
+    database: str,
+    table: str,
+    replay: ReplayMapping | None = None,
+    base_dir: Path | None = None,
+    mode: str | None = None,
+    upload_time: int | None = None,
+) -> LoadResult:
+    """Load into ``database.table`` as ``td_load>`` would, from local files.
+
+    Args:
+        config: the load config, ``${...}`` already rendered, parsed from YAML.
+        replay: where connector loads find their files (required for non-file ``in.type``).
+        base_dir: directory relative ``in.path_prefix`` values start from (the project).
+        mode: td_load>'s ``mode`` option; overrides ``out.mode``.
+        upload_time: unix seconds used as the upload time; defaults to now.
+
+    Raises:
+        ConfigError: a missing section, file or replay entry, an unknown format or mode, a bad name.
+        NotFoundError: the database does not exist.
+        WorkflowError: a file cannot be parsed or a ``time`` value cannot be computed.
+    """
+    target = table_name(table, database, field="table")
+    wh.require_database(target.database)
+    section = _section(config, "in")
+    source, field = _source(section, target, replay, base_dir)
+    out_mode = _mode(mode, config)
+    spec = time_spec(config.get("filters"))
+    now = int(time.time()) if upload_time is None else int(upload_time)
+    staged = catalog.staging_name(target)
+    with wh.transaction():
+        stage_files(wh, source, staged)
+        last = _incremental(wh, staged, target, section, field)
+        count = wh.con.execute(f"SELECT count(*) FROM {staged.sql}").fetchone()
+        _finish(wh, staged, target, spec, now, out_mode)
+    return LoadResult(target, int(count[0]) if count else 0, out_mode, source.files, last)
+
+
+def _finish(
+    wh: Warehouse, staged: TableName, target: TableName, spec: TimeSpec, now: int, mode: str
+) -> None:
+    apply_time(wh, staged, spec, now)
+    if mode == "replace":
+        catalog.replace(wh, staged, target)
+    else:
+        catalog.append(wh, staged, target)
+
+
+def _section(config: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    value = config.get(key) if isinstance(config, Mapping) else None
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"the load config needs an '{key}:' section (a mapping)", field=key)
+    return value
+
+
+def _mode(mode: str | None, config: Mapping[str, Any]) -> str:
+    out = config.get("out")
+    value = mode or (out.get("mode") if isinstance(out, Mapping) else None) or "append"
+    if value not in MODES:
+        raise ConfigError(
+            f"unknown mode {value!r}: expected one of {', '.join(MODES)}."
+            + did_you_mean(str(value), MODES),
+            field="out.mode",
+        )
+    return str(value)
+
+
+def _source(
+    section: Mapping[str, Any],
+    target: TableName,
+    replay: ReplayMapping | None,
+    base_dir: Path | None,
+) -> tuple[FileSource, str | None]:
+    kind = section.get("type")
+    if not isinstance(kind, str) or not kind:
+        raise ConfigError("missing the connector type (e.g. 'file', 'shopify_v2')", field="in.type")
+    field = section.get("incremental_field")
+    if kind in _FILE_TYPES:
+        files = _prefix_files(section.get("path_prefix"), base_dir)
+        return parser_source(section.get("parser"), files, origin="in"), field
+    if replay is None:
+        raise ConfigError(
+            f"connector {kind!r} cannot run locally without a replay mapping",
+            field="in.type",
+            hint="Give the local target a replay file that maps this table to local files.",
+        )
+    source, replay_field = replay.source_for(target, kind, section.get("parser"))
+    return source, replay_field or field
+
+
+def _prefix_files(prefix: object, base_dir: Path | None) -> tuple[Path, ...]:
+    """Files whose path starts with ``prefix``, as embulk's local file input lists them."""
+    if not isinstance(prefix, str) or not prefix:
+        raise ConfigError("an 'in.type: file' load needs 'path_prefix'", field="in.path_prefix")
+    path = Path(prefix)
+    if not path.is_absolute():
+        path = (base_dir or Path.cwd()) / path
+    folder = path if prefix.endswith("/") else path.parent
+    if not folder.is_dir():
+        raise ConfigError(f"file not found: no directory {folder}", field="in.path_prefix")
+    files = tuple(
+        sorted(p for p in folder.rglob("*") if p.is_file() and str(p).startswith(str(path)))
+    )
+    if not files:
+        raise ConfigError(f"file not found: no file starts with {path}", field="in.path_prefix")
+    return files
+
+
+def _incremental(
+    wh: Warehouse,
+    staged: TableName,
+    target: TableName,
+    section: Mapping[str, Any],
+    field: str | None,
+) -> str | None:
+    """Keep only the rows after the start value (up to the end value); returns the new last record."""
+    if not section.get("incremental"):
+        return None
+    if not field:
+        raise ConfigError(
+            f"incremental load into {target} has no incremental field: set 'incremental_field' "
+            "in the replay entry (or in 'in:')",
+            field="in.incremental",
+        )
+    start = _first(section, START_KEYS)
+    if start is None:
+        start = read_last_record(wh, target)
+    last = apply_incremental(wh, staged, field, start, _first(section, END_KEYS))
+    save_last_record(wh, target, last)
+    return last
+
+
+def _first(section: Mapping[str, Any], keys: tuple[str, ...]) -> str | None:
+    for key in keys:
+        value = section.get(key)
+        if value not in (None, ""):
+            return str(value)
+    return None

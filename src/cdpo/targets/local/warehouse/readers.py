@@ -1,0 +1,191 @@
+"""Read local CSV, TSV, JSON-lines and Parquet files into a staged warehouse table.
+
+Types are stored as TD stores them: integers as ``bigint``, reals as ``double``, text as
+``varchar`` kept exactly as written (timestamp-looking strings are not parsed: TD keeps a
+connector's timestamps as strings), nested JSON objects as JSON text, arrays as arrays.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cdpo.errors import ConfigError, did_you_mean
+from cdpo.targets.local.warehouse.names import TableName, quote, valid_column
+
+if TYPE_CHECKING:
+    from cdpo.targets.local.warehouse.warehouse import Warehouse
+
+__all__ = ["FORMATS", "FileSource", "embulk_columns", "format_of", "parser_source", "stage_files"]
+
+FORMATS = ("csv", "tsv", "jsonl", "parquet")
+_ALIASES = {"json": "jsonl", "ndjson": "jsonl", "jsonlines": "jsonl"}
+_COMPRESSED = (".gz", ".zst")
+# Embulk column types (parser.columns[].type) → DuckDB storage types as TD stores them.
+_EMBULK_TYPES = {
+    "string": "VARCHAR",
+    "long": "BIGINT",
+    "double": "DOUBLE",
+    "boolean": "BOOLEAN",
+    "timestamp": "VARCHAR",
+    "json": "VARCHAR",
+}
+# Guess only these types from CSV text: timestamps and dates stay the strings they were.
+_CSV_TYPE_CANDIDATES = ["BOOLEAN", "BIGINT", "DOUBLE", "VARCHAR"]
+# A timestamp/date format no value matches, so read_json keeps such strings as VARCHAR.
+_NO_MATCH_FORMAT = "%%never-a-timestamp"
+
+
+@dataclass(frozen=True)
+class FileSource:
+    """Files to load and how to parse them; ``origin`` says where this came from, for errors."""
+
+    files: tuple[Path, ...]
+    format: str
+    origin: str
+    delimiter: str | None = None
+    quote: str | None = None
+    escape: str | None = None
+    header: bool = True
+    columns: tuple[tuple[str, str], ...] = ()
+
+
+def format_of(value: str | None, files: Sequence[Path], *, origin: str) -> str:
+    """The format named by ``value`` (a parser type or format name), else by the file extension.
+
+    Raises:
+        ConfigError: the name (or extension) is not one of ``FORMATS``.
+    """
+    if value is None:
+        names = {_extension(f) for f in files}
+        if len(names) != 1:
+            raise ConfigError(
+                f"cannot tell the format of {', '.join(sorted(map(str, files)))}: "
+                f"set it (one of {', '.join(FORMATS)})",
+                field=origin,
+            )
+        value = names.pop()
+    fmt = _ALIASES.get(value.lower(), value.lower())
+    if fmt not in FORMATS:
+        raise ConfigError(
+            f"unknown format {value!r}: expected one of {', '.join(FORMATS)}."
+            + did_you_mean(value, FORMATS),
+            field=origin,
+        )
+    return fmt
+
+
+def _extension(path: Path) -> str:
+    suffixes = [s for s in path.suffixes if s not in _COMPRESSED]
+    return suffixes[-1].lstrip(".") if suffixes else ""
+
+
+def embulk_columns(columns: object, *, origin: str) -> tuple[tuple[str, str], ...]:
+    """``parser.columns`` (``[{name, type}]``) → ``(name, DuckDB type)`` pairs."""
+    if columns is None:
+        return ()
+    if not isinstance(columns, list):
+        raise ConfigError("expected a list of {name, type}", field=f"{origin}.columns")
+    pairs = []
+    for i, col in enumerate(columns):
+        where = f"{origin}.columns[{i}]"
+        if not isinstance(col, Mapping) or "name" not in col:
+            raise ConfigError("expected {name: ..., type: ...}", field=where)
+        kind = str(col.get("type", "string"))
+        if kind not in _EMBULK_TYPES:
+            raise ConfigError(
+                f"unknown column type {kind!r}: expected one of {', '.join(_EMBULK_TYPES)}."
+                + did_you_mean(kind, _EMBULK_TYPES),
+                field=where,
+            )
+        pairs.append((valid_column(col["name"], field=where), _EMBULK_TYPES[kind]))
+    return tuple(pairs)
+
+
+def _read_sql(source: FileSource) -> tuple[str, list[Any]]:
+    files = [str(f) for f in source.files]
+    if source.format == "parquet":
+        return "read_parquet(?, union_by_name = true)", [files]
+    if source.format == "jsonl":
+        return (
+            "read_json(?, format = 'newline_delimited', union_by_name = true, "
+            "timestampformat = ?, dateformat = ?)",
+            [files, _NO_MATCH_FORMAT, _NO_MATCH_FORMAT],
+        )
+    delimiter = source.delimiter or ("\t" if source.format == "tsv" else ",")
+    options = ["header = ?", "delim = ?", "quote = ?", "escape = ?", "union_by_name = true"]
+    params: list[Any] = [files, source.header, delimiter, source.quote or '"', source.escape or '"']
+    if source.columns:
+        options.append("columns = ?")
+        params.append(dict(source.columns))
+    else:
+        options.append("auto_type_candidates = ?")
+        params.append(_CSV_TYPE_CANDIDATES)
+    return f"read_csv(?, {', '.join(options)})", params
+
+
+def _storage_expr(column: str, dtype: Any) -> str:
+    """The select expression that stores ``column`` as TD would."""
+    kind = dtype.id
+    ref = quote(column)
+    if kind in {"tinyint", "smallint", "integer", "bigint", "utinyint", "usmallint", "uinteger"}:
+        return f"CAST({ref} AS BIGINT) AS {ref}"
+    if kind in {"float", "double", "decimal", "hugeint", "ubigint"}:
+        return f"CAST({ref} AS DOUBLE) AS {ref}"
+    if kind in {"boolean", "varchar", "list"}:
+        return ref
+    if kind in {"struct", "map", "json"}:
+        return f"CAST(to_json({ref}) AS VARCHAR) AS {ref}"
+    return f"CAST({ref} AS VARCHAR) AS {ref}"
+
+
+def stage_files(wh: Warehouse, source: FileSource, staged: TableName) -> None:
+    """Create ``staged`` holding every row of ``source``'s files, typed as TD stores them.
+
+    Raises:
+        ConfigError: a file is missing, or a column name is not a valid identifier.
+        WorkflowError: DuckDB cannot parse a file (its message names the file and line).
+    """
+    for path in source.files:
+        if not path.is_file():
+            raise ConfigError(f"file not found: {path}", field=source.origin)
+    reader, params = _read_sql(source)
+    raw = TableName(staged.database, f"{staged.table}_raw")
+    wh.run(f"CREATE TABLE {raw.sql} AS SELECT * FROM {reader}", params)
+    relation = wh.con.table(raw.sql)
+    for name in relation.columns:
+        valid_column(name, field=f"{source.origin}: a column of {source.files[0].name}")
+    select = ", ".join(
+        _storage_expr(c, t) for c, t in zip(relation.columns, relation.types, strict=True)
+    )
+    wh.run(f"CREATE TABLE {staged.sql} AS SELECT {select} FROM {raw.sql}")
+    wh.run(f"DROP TABLE {raw.sql}")
+
+
+def parser_source(parser: object, files: tuple[Path, ...], *, origin: str) -> FileSource:
+    """A ``FileSource`` from an embulk ``parser:`` section (type, delimiter, quote, escape,
+    skip_header_lines, columns); the format falls back to the file extension.
+
+    Without ``columns`` the first line is a header unless ``skip_header_lines: 0`` says otherwise.
+    """
+    if parser is None:
+        parser = {}
+    if not isinstance(parser, Mapping):
+        raise ConfigError(
+            "expected a mapping (type, delimiter, columns …)", field=f"{origin}.parser"
+        )
+    where = f"{origin}.parser"
+    columns = embulk_columns(parser.get("columns"), origin=where)
+    skip = parser.get("skip_header_lines", 0 if columns else 1)
+    return FileSource(
+        files=files,
+        format=format_of(parser.get("type"), files, origin=where),
+        origin=origin,
+        delimiter=parser.get("delimiter"),
+        quote=parser.get("quote"),
+        escape=parser.get("escape"),
+        header=bool(skip),
+        columns=columns,
+    )

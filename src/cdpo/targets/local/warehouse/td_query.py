@@ -1,0 +1,201 @@
+"""``td>``, ``td_wait>`` and ``td_for_each>`` semantics on the warehouse, with no Digdag in sight.
+
+The runtime renders the query's ``${...}`` and passes the operator's options; this module does
+what Treasure Data does with them (digdag ``TdOperatorFactory``, docs.digdag.io/operators/td.html):
+``create_table`` replaces a table with the query's result, ``insert_into`` appends to it (creating
+it when missing), both placed at a ``-- DIGDAG_INSERT_LINE`` line when the query has one, and
+``store_last_results`` keeps the first row. Each job runs in one transaction, and the table it
+writes is built under a temporary name and swapped in, so a failing query loses nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from cdpo.errors import ConfigError, WorkflowError
+from cdpo.targets.base import QueryResult
+from cdpo.targets.local.warehouse import catalog
+from cdpo.targets.local.warehouse.names import TableName, table_name
+
+if TYPE_CHECKING:
+    from cdpo.targets.local.warehouse.warehouse import Warehouse
+
+__all__ = [
+    "TdJobResult",
+    "for_each_rows",
+    "insert_command_statement",
+    "jsonable",
+    "run_td",
+    "wait_condition",
+]
+
+# Ported from digdag TdOperatorFactory.INSERT_LINE_PATTERN / HEADER_COMMENT_BLOCK_PATTERN.
+_INSERT_LINE = re.compile(r"(\A|\r?\n)--\s*DIGDAG_INSERT_LINE[^\r\n]*", re.MULTILINE)
+_HEADER_COMMENTS = re.compile(r"\A([\r\n\t]*(?:(?:\A|\n)--[^\n]*)+)\n?(.*)\Z", re.MULTILINE)
+_WRITE_TYPES = frozenset({"INSERT", "UPDATE", "DELETE", "CREATE"})
+
+
+@dataclass(frozen=True)
+class TdJobResult:
+    """What a td> job leaves behind, as Digdag stores it under ``td.*``.
+
+    ``num_records`` is ``td.last_job.num_records``: rows written by ``create_table``/``insert_into``
+    or a DML statement, else rows returned. ``last_results`` is ``td.last_results`` (first row,
+    JSON values; empty when not asked or no row). ``statements`` are the DuckDB statements run.
+    """
+
+    result: QueryResult
+    num_records: int
+    last_results: dict[str, Any] = field(default_factory=dict)
+    statements: tuple[str, ...] = ()
+
+
+def insert_command_statement(command: str, query: str) -> str:
+    """Place ``command`` where Digdag places it: at ``-- DIGDAG_INSERT_LINE``, else after the
+    header comments, else at the head (digdag ``TdOperatorFactory.insertCommandStatement``).
+
+    Example:
+        >>> insert_command_statement("INSERT INTO t", "WITH a AS (SELECT 1)\\n-- DIGDAG_INSERT_LINE\\nSELECT * FROM a")
+        'WITH a AS (SELECT 1)\\nINSERT INTO t\\nSELECT * FROM a'
+    """
+    marker = _INSERT_LINE.search(query)
+    if marker:
+        return query[: marker.start()] + marker.group(1) + command + query[marker.end() :]
+    header = _HEADER_COMMENTS.search(query)
+    if header:
+        return f"{header.group(1)}\n{command}\n{header.group(2)}"
+    return f"{command}\n{query}"
+
+
+def jsonable(value: Any) -> Any:
+    """A result value as TD returns it in JSON: numbers, strings, booleans, null, lists, maps."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    return str(value)
+
+
+def _destination(
+    create_table: str | None, insert_into: str | None, database: str
+) -> TableName | None:
+    if create_table and insert_into:
+        raise ConfigError("setting both insert_into and create_table is invalid", field="td>")
+    if create_table:
+        return table_name(create_table, database, field="create_table")
+    if insert_into:
+        return table_name(insert_into, database, field="insert_into")
+    return None
+
+
+def run_td(
+    wh: Warehouse,
+    query: str,
+    *,
+    database: str,
+    engine: str = "presto",
+    create_table: str | None = None,
+    insert_into: str | None = None,
+    store_last_results: bool = False,
+    upload_time: int | None = None,
+) -> TdJobResult:
+    """Run one ``td>`` job: the rendered ``query`` (one or more statements) in ``database``.
+
+    Args:
+        create_table: ``table`` or ``db.table`` to replace with the result (DROP + CTAS on TD).
+        insert_into: table to append the result to; created when missing, new columns added.
+        store_last_results: keep the first row of the result as ``last_results``.
+        upload_time: unix seconds for the ``time`` column of written rows that have none
+            (TD fills it with the job time); defaults to now.
+
+    Raises:
+        ConfigError: both tables given, a bad table name, an unknown engine.
+        NotFoundError: ``database`` (or the destination's database) does not exist.
+        TranslationError, WorkflowError: the SQL cannot be translated or fails.
+    """
+    wh.require_database(database)
+    target = _destination(create_table, insert_into, database)
+    staged = catalog.staging_name(target) if target else None
+    if target and staged:
+        wh.require_database(target.database)
+        query = insert_command_statement(f"CREATE TABLE {_engine_quote(staged, engine)} AS", query)
+    statements = wh.translate(query, engine)
+    with wh.transaction():
+        result = wh.execute(statements, database)
+        num_records = _num_records(wh, statements, result)
+        if target and staged:
+            num_records = _write(wh, staged, target, upload_time, replace=bool(create_table))
+    first = result.records()[0] if store_last_results and result.rows else {}
+    return TdJobResult(
+        result, num_records, {k: jsonable(v) for k, v in first.items()}, tuple(statements)
+    )
+
+
+def _engine_quote(name: TableName, engine: str) -> str:
+    if engine == "hive":
+        return f"`{name.database}`.`{name.table}`"
+    return name.sql
+
+
+def _num_records(wh: Warehouse, statements: list[str], result: QueryResult) -> int:
+    if not statements:
+        return 0
+    kind = wh.con.extract_statements(statements[-1])[0].type.name
+    if kind in _WRITE_TYPES and result.columns == ("Count",) and result.rows:
+        return int(result.rows[0][0])
+    return len(result.rows)
+
+
+def _write(
+    wh: Warehouse, staged: TableName, target: TableName, upload_time: int | None, *, replace: bool
+) -> int:
+    count = wh.con.execute(f"SELECT count(*) FROM {staged.sql}").fetchone()
+    catalog.ensure_time_column(wh, staged, int(time.time()) if upload_time is None else upload_time)
+    if replace:
+        catalog.replace(wh, staged, target)
+    else:
+        catalog.append(wh, staged, target)
+    return int(count[0]) if count else 0
+
+
+def wait_condition(wh: Warehouse, query: str, *, database: str, engine: str = "presto") -> bool:
+    """One evaluation of a ``td_wait>`` query: is the first column of its first row truthy?
+
+    As digdag ``TdWaitOperatorFactory``: no row is false; NULL, false and 0 are false; anything
+    else is true. The runtime decides how often and how long to poll.
+
+    Raises:
+        WorkflowError: the query returns a row without columns.
+    """
+    result = wh.query(query, database, engine=engine)
+    if not result.rows:
+        return False
+    if not result.columns:
+        raise WorkflowError("td_wait> query returned a row without columns")
+    value = result.rows[0][0]
+    if value is None or value is False:
+        return False
+    if isinstance(value, int | Decimal) and not isinstance(value, bool):
+        return value != 0
+    return True
+
+
+def for_each_rows(
+    wh: Warehouse, query: str, *, database: str, engine: str = "presto"
+) -> list[dict[str, Any]]:
+    """The rows a ``td_for_each>`` query yields, each as ``td.each`` (column → JSON value)."""
+    result = wh.query(query, database, engine=engine)
+    return [{k: jsonable(v) for k, v in row.items()} for row in result.records()]

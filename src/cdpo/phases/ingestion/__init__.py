@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
+from cdpo.phases.ingestion.digyaml import Include, dump_dig
 from cdpo.phases.ingestion.families import FAMILIES, ConnectorType
+from cdpo.phases.ingestion.model import IngestionModel, build_model
+from cdpo.phases.ingestion.names import (
+    check_column,
+    check_identifier,
+    quote,
+    quote_literal,
+    split_table,
+)
+from cdpo.phases.ingestion.phase import IngestionPhase
 from cdpo.phases.ingestion.settings import (
     FileFormat,
     IngestionSettings,
@@ -15,8 +25,18 @@ __all__ = [
     "FAMILIES",
     "ConnectorType",
     "FileFormat",
+    "Include",
     "IngestMode",
+    "IngestionModel",
+    "IngestionPhase",
     "IngestionSettings",
     "ObjectSettings",
     "SourceSettings",
+    "build_model",
+    "check_column",
+    "check_identifier",
+    "dump_dig",
+    "quote",
+    "quote_literal",
+    "split_table",
 ]

@@ -67,6 +67,7 @@ class ObjectDefaults:
     connector_field: str | None = None
     connector_history_field: str | None = None
     full_snapshot: bool = False
+    columns: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -115,11 +116,22 @@ _ONETRUST_OBJECTS = {
     o: _dated("updated_date", "updated_date") for o in ("data_subject_profile", "collection_point")
 }
 
+_PINTEREST_OBJECTS = {
+    "campaigns": ObjectDefaults(columns=(
+        ("campaign_id", "string"), ("campaign_name", "string"), ("status", "string"),
+        ("budget", "double"), ("start_date", "string"), ("end_date", "string"),
+        ("created_time", "string"), ("updated_time", "string"))),
+    "ad_groups": ObjectDefaults(columns=(
+        ("ad_group_id", "string"), ("ad_group_name", "string"), ("campaign_id", "string"),
+        ("status", "string"), ("bid_strategy", "string"), ("budget", "double"),
+        ("created_time", "string"), ("updated_time", "string"))),
+}  # fmt: skip
+
 FAMILIES: dict[ConnectorType, Family] = {
     f.connector: f
     for f in (
         Family(ConnectorType.SHOPIFY_V1, "shopify", TimeFormat.ISO_MILLIS_Z, WorkflowShape.SPLIT, 3,
-               table_prefix="shopify", required_options=("store_name",), objects=_SHOPIFY_V1_OBJECTS),
+               table_prefix="shopify", objects=_SHOPIFY_V1_OBJECTS),
         Family(ConnectorType.SHOPIFY_V2, "shopify_v2", TimeFormat.ISO_MILLIS_Z, WorkflowShape.SPLIT, 3,
                table_prefix="shopify", objects=_SHOPIFY_V2_OBJECTS),
         Family(ConnectorType.KLAVIYO, "klaviyo", TimeFormat.KLAVIYO, WorkflowShape.SPLIT, 3,
@@ -133,7 +145,7 @@ FAMILIES: dict[ConnectorType, Family] = {
                secrets=("sftp_host", "sftp_user", "sftp_password")),
         Family(ConnectorType.PINTEREST, "sftp_v2", TimeFormat.NONE, WorkflowShape.FILES, 1,
                table_prefix="pinterest", auth_id_required=False, needs_incremental_field=False,
-               secrets=("sftp_host", "sftp_user", "sftp_password")),
+               secrets=("sftp_host", "sftp_user", "sftp_password"), objects=_PINTEREST_OBJECTS),
         Family(ConnectorType.ONETRUST, "onetrust", TimeFormat.ISO_MILLIS_Z, WorkflowShape.DUAL, 3,
                table_prefix="onetrust", auth_id_required=False,
                secrets=("base_url", "access_token"), objects=_ONETRUST_OBJECTS),

@@ -235,6 +235,11 @@ class SourceSettings(BaseModel):
                 raise ValueError(f"{where}: a {self.connector.value} object needs 'path'")
             if self.connector is ConnectorType.FILE:
                 self.format_of(obj)
+            elif not self.columns_of(obj):
+                raise ValueError(
+                    f"{where}: an sftp object needs its CSV columns in options.columns.{obj.name} "
+                    "(a list of {name, type} with type string, long, double, boolean or timestamp)"
+                )
         check_identifier(self.table_for(obj), f"{where}: table")
         needs_field = family.needs_incremental_field and not self.is_full_snapshot(obj)
         if (
@@ -313,6 +318,13 @@ class SourceSettings(BaseModel):
                 f"object {obj.name!r}: cannot tell the format of {obj.path!r}; set format: csv, jsonl or parquet"
             )
         return FileFormat(_FILE_FORMATS[suffix])
+
+    def columns_of(self, obj: ObjectSettings) -> list[dict[str, str]]:
+        """CSV columns of an sftp object: ``options.columns.<object>`` or the family's defaults."""
+        given = (self.options.get("columns") or {}).get(obj.name)
+        if given:
+            return [{"name": str(c["name"]), "type": str(c.get("type", "string"))} for c in given]
+        return [{"name": n, "type": t} for n, t in self._defaults(obj).columns]
 
     def secret_name(self, role: str) -> str:
         """The TD secret holding ``role`` for this source (configured or ``{source}_{role}``)."""

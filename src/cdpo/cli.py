@@ -12,6 +12,7 @@ import traceback
 from collections.abc import Sequence
 from typing import Annotated
 
+import click
 import typer
 
 from cdpo import __version__
@@ -76,6 +77,221 @@ def plan(pipeline: PipelineOpt = ".", as_json: JsonOpt = False) -> int:
     from cdpo.printers.pipeline import print_plan
 
     print_plan(plan_from_file(pipeline), as_json=as_json)
+    return EXIT_OK
+
+
+RootOpt = Annotated[
+    str,
+    typer.Option("--root", help="Directory holding .cdpo/ (store, warehouse).", envvar="CDPO_ROOT"),
+]
+WarehouseOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--warehouse", help="DuckDB warehouse file (default ROOT/.cdpo/warehouse.duckdb)."
+    ),
+]
+
+
+@digdag_app.command("check")
+def digdag_check(
+    project_dir: Annotated[str, typer.Argument(help="Digdag project directory.")],
+) -> int:
+    """Parse every workflow; list workflows, schedules and unsupported operators."""
+    from pathlib import Path
+
+    from cdpo.printers.digdag import print_check
+    from cdpo.targets.local.commands import check_directory
+
+    report = check_directory(Path(project_dir))
+    print_check(report)
+    return EXIT_OK if report.ok else EXIT_ERROR
+
+
+@digdag_app.command("run")
+def digdag_run(
+    project_dir: Annotated[str, typer.Argument(help="Digdag project directory.")],
+    workflow: Annotated[str, typer.Argument(help="Workflow name (file name without .dig).")],
+    param: Annotated[list[str] | None, typer.Option("-p", "--param", help="k=v parameter.")] = None,
+    session: Annotated[
+        str | None, typer.Option("--session", help="Session time (ISO-8601).")
+    ] = None,
+    root: RootOpt = ".",
+    warehouse: WarehouseOpt = None,
+) -> int:
+    """Run a workflow now, printing each task as it starts and ends."""
+    from pathlib import Path
+
+    from cdpo.printers.digdag import print_attempt, print_event
+    from cdpo.targets.local.commands import run_project
+
+    attempt = run_project(
+        Path(project_dir),
+        workflow,
+        params=param or [],
+        session=session,
+        root=Path(root),
+        warehouse=Path(warehouse) if warehouse else None,
+        on_event=print_event,
+    )
+    print_attempt(attempt)
+    return EXIT_OK if attempt.status == "success" else EXIT_FAILED
+
+
+@digdag_app.command("retry")
+def digdag_retry(attempt_id: str, root: RootOpt = ".", warehouse: WarehouseOpt = None) -> int:
+    """Run a new attempt of a session that resumes from the failed tasks."""
+    from pathlib import Path
+
+    from cdpo.printers.digdag import print_attempt, print_event
+    from cdpo.targets.local.commands import retry_attempt
+
+    attempt = retry_attempt(
+        attempt_id,
+        root=Path(root),
+        warehouse=Path(warehouse) if warehouse else None,
+        on_event=print_event,
+    )
+    print_attempt(attempt)
+    return EXIT_OK if attempt.status == "success" else EXIT_FAILED
+
+
+@digdag_app.command("sessions")
+def digdag_sessions(root: RootOpt = ".") -> int:
+    """List the sessions of the local store with their last attempt's status."""
+    from pathlib import Path
+
+    from cdpo.printers.digdag import print_sessions
+    from cdpo.targets.local import LocalTarget
+
+    with LocalTarget(Path(root)) as target:
+        print_sessions(target.sessions())
+    return EXIT_OK
+
+
+@digdag_app.command("attempt")
+def digdag_attempt(attempt_id: str, root: RootOpt = ".") -> int:
+    """Show an attempt's status."""
+    from pathlib import Path
+
+    from cdpo.printers.digdag import print_attempt
+    from cdpo.targets.local import LocalTarget
+
+    with LocalTarget(Path(root)) as target:
+        print_attempt(target.attempt(attempt_id))
+    return EXIT_OK
+
+
+@digdag_app.command("tasks")
+def digdag_tasks(attempt_id: str, root: RootOpt = ".") -> int:
+    """Show the tasks of an attempt with their states."""
+    from pathlib import Path
+
+    from cdpo.printers.digdag import print_tasks
+    from cdpo.targets.local import LocalTarget
+
+    with LocalTarget(Path(root)) as target:
+        print_tasks(target.attempt(attempt_id))
+    return EXIT_OK
+
+
+@digdag_app.command("log")
+def digdag_log(
+    attempt_id: str, task: Annotated[str | None, typer.Argument()] = None, root: RootOpt = "."
+) -> int:
+    """Show an attempt's log, optionally only of tasks whose name starts with TASK."""
+    from pathlib import Path
+
+    from cdpo.printers.digdag import print_log
+    from cdpo.targets.local import LocalTarget
+
+    with LocalTarget(Path(root)) as target:
+        print_log(target.logs(attempt_id, task))
+    return EXIT_OK
+
+
+YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Answer yes: never ask, proceed.")]
+OnFailureOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--on-failure", help="Unattended choice on a failed step: abort, skip or retry.",
+        envvar="CDPO_ON_FAILURE", click_type=click.Choice(["abort", "skip", "retry"]),
+    ),
+]
+
+
+def _run_pipeline(pipeline: str, options: object, yes: bool, on_failure: str | None, as_json: bool) -> int:
+    """Shared by ``run`` and ``retry``: pick the decider, show progress, write the report."""
+    from cdpo.orchestrator import execute_and_report
+    from cdpo.printers.pipeline import ProgressView, PromptDecider, print_run_result
+
+    interactive = not (yes or on_failure or as_json) and sys.stdin.isatty()
+    with ProgressView(as_json=as_json) as view:
+        decider = PromptDecider(view) if interactive else None
+        result, report = execute_and_report(
+            pipeline, options, decider=decider, listeners=[view], yes=yes, on_failure=on_failure
+        )
+    if not as_json:
+        print_run_result(result, report)
+    if result.error is not None:
+        raise result.error
+    return EXIT_FAILED if result.failed else EXIT_OK
+
+
+@app.command("run")
+def run_cmd(
+    pipeline: PipelineOpt = ".",
+    from_phase: Annotated[str | None, typer.Option("--from", help="Re-run from this phase on.")] = None,
+    only: Annotated[str | None, typer.Option("--only", help="Run only this phase.")] = None,
+    yes: YesOpt = False,
+    on_failure: OnFailureOpt = None,
+    as_json: JsonOpt = False,
+) -> int:
+    """Run the pipeline; resumes from the first unfinished step of the last run."""
+    from cdpo.orchestrator import run_options
+
+    options = run_options(from_phase=from_phase, only=only)
+    return _run_pipeline(pipeline, options, yes, on_failure, as_json)
+
+
+@app.command()
+def retry(
+    pipeline: PipelineOpt = ".", yes: YesOpt = False, on_failure: OnFailureOpt = None,
+    as_json: JsonOpt = False,
+) -> int:
+    """Re-run the pipeline from the step that failed."""
+    from cdpo.orchestrator import run_options
+
+    return _run_pipeline(pipeline, run_options(retry=True), yes, on_failure, as_json)
+
+
+@app.command()
+def status(pipeline: PipelineOpt = ".", as_json: JsonOpt = False) -> int:
+    """Print the recorded state of the pipeline: phases, steps, sessions, tables."""
+    from cdpo.orchestrator import pipeline_status
+    from cdpo.printers.pipeline import print_status
+
+    print_status(pipeline_status(pipeline), as_json=as_json)
+    return EXIT_OK
+
+
+@app.command()
+def doctor(pipeline: PipelineOpt = ".", as_json: JsonOpt = False) -> int:
+    """Check the prerequisites of spec §1.3 against the target; changes nothing."""
+    from cdpo.orchestrator import doctor_from_file
+    from cdpo.printers.pipeline import print_findings
+
+    findings = doctor_from_file(pipeline)
+    print_findings(findings, as_json=as_json)
+    return EXIT_FAILED if any(f.severity.value == "critical" for f in findings) else EXIT_OK
+
+
+@app.command()
+def report(pipeline: PipelineOpt = ".") -> int:
+    """Rebuild pipeline_report.md and pipeline_report.html from the state file."""
+    from cdpo.orchestrator import report_from_file
+
+    markdown, html = report_from_file(pipeline)
+    typer.echo(f"wrote {markdown}\nwrote {html}")
     return EXIT_OK
 
 

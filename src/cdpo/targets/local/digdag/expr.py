@@ -1,0 +1,153 @@
+"""``${...}`` templates: JavaScript evaluated by an embedded V8 (mini-racer), as Digdag does.
+
+Digdag evaluates each ``${expr}`` as JavaScript over the task's merged parameters, with moment.js
+loaded, and stringifies the result into the surrounding text (digdag-core ConfigEvalEngine,
+https://docs.digdag.io/workflow_definition.html#using-variables). ``${secret:name}`` reads a secret.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Callable, Mapping
+from importlib import resources
+from typing import Any
+
+from cdpo.errors import ConfigError, did_you_mean
+
+__all__ = ["Evaluator", "find_templates"]
+
+# Defines __cdpo_eval(params, expr): evaluate expr with params as variables, Digdag-stringified.
+_EVAL_JS = r"""
+function __cdpo_eval(paramsJson, expr) {
+  var params = JSON.parse(paramsJson);
+  var fn = new Function("__p", "with (__p) { return (" + expr + "\n); }");
+  var value = fn(params);
+  if (value === undefined || value === null) { return value === null ? "null" : ""; }
+  if (typeof value === "string") { return value; }
+  if (moment.isMoment(value)) { return value.format(); }
+  if (typeof value === "object") { return JSON.stringify(value); }
+  return String(value);
+}
+"""
+
+
+def find_templates(text: str) -> list[tuple[int, int, str]]:
+    """``(start, end, expression)`` of each ``${...}`` in ``text``; braces and quotes nest.
+
+    Example:
+        >>> find_templates("a ${x} b ${JSON.stringify({k: '}'})}")
+        [(2, 6, 'x'), (9, 36, "JSON.stringify({k: '}'})")]
+    """
+    found: list[tuple[int, int, str]] = []
+    start = text.find("${")
+    while start >= 0:
+        depth, quote, i = 1, "", start + 2
+        while i < len(text) and depth:
+            ch = text[i]
+            if quote:
+                if ch == "\\":
+                    i += 1
+                elif ch == quote:
+                    quote = ""
+            elif ch in "'\"`":
+                quote = ch
+            elif ch == "{":
+                depth += 1
+            elif ch == "}":
+                depth -= 1
+            i += 1
+        if depth:
+            raise ConfigError(f"unclosed '${{' in {text!r}", hint="Close it with '}'.")
+        found.append((start, i, text[start + 2 : i - 1]))
+        start = text.find("${", i)
+    return found
+
+
+class Evaluator:
+    """One V8 context with moment.js, shared by threads under a lock (V8 isolates are single-threaded).
+
+    ``secrets`` resolves ``${secret:name}``; it raises ``KeyError`` for an unknown secret.
+    """
+
+    def __init__(self, secrets: Callable[[str], str] | None = None) -> None:
+        from py_mini_racer import MiniRacer
+
+        self._js = MiniRacer()
+        self._js.eval(resources.files(__package__).joinpath("moment.js").read_text("utf-8"))
+        self._js.eval(_EVAL_JS)
+        self._lock = threading.Lock()
+        self._secrets = secrets
+
+    def eval_js(self, expression: str, params: Mapping[str, Any]) -> str:
+        """Evaluate one JavaScript expression over ``params``; the result as Digdag stringifies it.
+
+        Raises:
+            ConfigError: the expression fails (undefined variable, syntax error, moment error).
+        """
+        from py_mini_racer import JSEvalException
+
+        payload = json.dumps(params, default=str)
+        with self._lock:
+            try:
+                return str(self._js.call("__cdpo_eval", payload, expression))
+            except JSEvalException as error:
+                raise ConfigError(
+                    f"cannot evaluate ${{{expression}}}: {_js_message(error, params)}",
+                    hint=_hint_for(error),
+                ) from None
+
+    def render(self, text: str, params: Mapping[str, Any]) -> str:
+        """``text`` with every ``${...}`` replaced by its value."""
+        parts: list[str] = []
+        last = 0
+        for start, end, expression in find_templates(text):
+            parts.append(text[last:start])
+            parts.append(self._value(expression.strip(), params))
+            last = end
+        parts.append(text[last:])
+        return "".join(parts)
+
+    def render_value(self, value: Any, params: Mapping[str, Any]) -> Any:
+        """Render every string inside a YAML value (mappings and lists recursively)."""
+        if isinstance(value, str):
+            return self.render(value, params) if "${" in value else value
+        if isinstance(value, Mapping):
+            return {k: self.render_value(v, params) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.render_value(v, params) for v in value]
+        return value
+
+    def _value(self, expression: str, params: Mapping[str, Any]) -> str:
+        if expression.startswith("secret:"):
+            name = expression[len("secret:") :].strip()
+            if self._secrets is None:
+                raise ConfigError(f"secret '{name}' is not set", hint=_SECRET_HINT)
+            try:
+                return self._secrets(name)
+            except KeyError:
+                raise ConfigError(f"secret '{name}' is not set", hint=_SECRET_HINT) from None
+        return self.eval_js(expression, params)
+
+
+_SECRET_HINT = (
+    "Set it in the environment as CDPO_SECRET_<NAME> (dots become underscores, upper case), "
+    "e.g. CDPO_SECRET_MYSQL_PASSWORD for ${secret:mysql.password}."
+)
+
+
+def _js_message(error: Exception, params: Mapping[str, Any]) -> str:
+    """The JavaScript error line (``ReferenceError: x is not defined``), plus a close name."""
+    match = re.search(r"(\w*Error: [^\n]*)", str(error))
+    message = match.group(1) if match else str(error).strip().splitlines()[-1]
+    undefined = re.match(r"ReferenceError: (\S+) is not defined", message)
+    if undefined:
+        message += did_you_mean(undefined.group(1), params).replace(" Did", ".  Did")
+    return message
+
+
+def _hint_for(error: Exception) -> str:
+    if "is not defined" in str(error):
+        return "Define it with _export, with -p name=value, or store it from an earlier task."
+    return "Digdag ${...} expressions are JavaScript; moment(session_time) helpers are available."

@@ -1,0 +1,314 @@
+"""``LocalTarget``: the ``Target`` interface over cdpo's Digdag runtime and the DuckDB warehouse.
+
+Layout under ``root``: ``.cdpo/digdag.sqlite`` (the store), ``.cdpo/projects/`` (pushed revisions),
+``.cdpo/warehouse.duckdb`` (the warehouse, unless another file is given). ``start`` and ``retry``
+run the attempt in a worker process; ``run`` runs one in the foreground (``cdpo digdag run``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any, ClassVar
+
+from cdpo.errors import TransientTargetError
+from cdpo.targets.base import (
+    DEFAULT_CALL_TIMEOUT,
+    Attempt,
+    AttemptStatus,
+    Column,
+    QueryResult,
+    Revision,
+    SessionRef,
+    TableInfo,
+    Target,
+    TargetCapabilities,
+    TaskInfo,
+    TaskState,
+)
+from cdpo.targets.local.digdag.operators import OPERATORS
+from cdpo.targets.local.store import Store
+
+__all__ = ["DEFAULT_WAIT_TIMEOUT", "LocalTarget"]
+
+DEFAULT_WAIT_TIMEOUT = 3600.0
+"""Seconds ``wait`` follows an attempt before giving up."""
+_POLL_SECONDS = 0.2
+
+
+def _now_second() -> datetime:
+    from datetime import UTC
+
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+class LocalTarget(Target):
+    """Runs projects on this machine. ``root`` holds ``.cdpo/``; ``warehouse`` overrides its file."""
+
+    name: ClassVar[str] = "local"
+    capabilities: ClassVar[TargetCapabilities] = TargetCapabilities(
+        sql_dialect="duckdb", operators=frozenset(OPERATORS)
+    )
+
+    def __init__(
+        self, root: Path, warehouse: Path | None = None, *, retry_interval_scale: float = 1.0
+    ) -> None:
+        self.root = Path(root).resolve()
+        self.store = Store(self.root)
+        self.warehouse_path = (
+            Path(warehouse).resolve() if warehouse else self.store.directory / "warehouse.duckdb"
+        )
+        self.retry_interval_scale = retry_interval_scale
+
+    def close(self) -> None:
+        self.store.close()
+
+    # -- workflows ------------------------------------------------------------------------------
+
+    def push(self, project_dir: Path, project: str | None = None) -> Revision:
+        from cdpo.targets.local.runner import push_project
+
+        project_dir = Path(project_dir).resolve()
+        name = project or project_dir.name
+        project_id, revision, workflows = push_project(self.store, project_dir, name)
+        return Revision(name, revision, str(project_id), tuple(workflows))
+
+    def _start(
+        self,
+        project: str,
+        workflow: str,
+        params: Mapping[str, Any] | None,
+        session_time: datetime | None,
+        rerun: bool,
+    ) -> tuple[int, int]:
+        from cdpo.targets.local.runner import start_attempt
+
+        return start_attempt(
+            self.store,
+            project,
+            workflow.removesuffix(".dig"),
+            dict(params or {}),
+            session_time or _now_second(),
+            rerun=rerun,
+        )
+
+    def start(
+        self,
+        project: str,
+        workflow: str,
+        params: Mapping[str, Any] | None = None,
+        session_time: datetime | None = None,
+    ) -> SessionRef:
+        _, attempt_id = self._start(project, workflow, params, session_time, rerun=False)
+        self._spawn(attempt_id)
+        return self._ref(attempt_id)
+
+    def run(
+        self,
+        project: str,
+        workflow: str,
+        params: Mapping[str, Any] | None = None,
+        session_time: datetime | None = None,
+        on_event: Callable[[str, str, str | None], None] | None = None,
+    ) -> Attempt:
+        """Run a session in this process (a new attempt if the session exists) and return it."""
+        from cdpo.targets.local.runner import run_attempt
+
+        _, attempt_id = self._start(project, workflow, params, session_time, rerun=True)
+        if on_event is not None:
+            on_event("attempt", str(attempt_id), None)
+        run_attempt(
+            self.store,
+            attempt_id,
+            warehouse=self.warehouse_path,
+            on_event=on_event,
+            retry_interval_scale=self.retry_interval_scale,
+        )
+        return self.attempt(str(attempt_id))
+
+    def retry(self, attempt_id: str) -> SessionRef:
+        new_id = self._retry_attempt(attempt_id)
+        self._spawn(new_id)
+        return self._ref(new_id)
+
+    def resume(
+        self, attempt_id: str, on_event: Callable[[str, str, str | None], None] | None = None
+    ) -> Attempt:
+        """Like ``retry`` but runs the new attempt in this process; returns it when done."""
+        from cdpo.targets.local.runner import run_attempt
+
+        new_id = self._retry_attempt(attempt_id)
+        if on_event is not None:
+            on_event("attempt", str(new_id), None)
+        run_attempt(
+            self.store,
+            new_id,
+            warehouse=self.warehouse_path,
+            on_event=on_event,
+            retry_interval_scale=self.retry_interval_scale,
+        )
+        return self.attempt(str(new_id))
+
+    def _retry_attempt(self, attempt_id: str) -> int:
+        """A new attempt of the same session and revision that skips the tasks that succeeded."""
+        row = self._reaped(int(attempt_id))
+        if not row["done"]:
+            raise TransientTargetError(
+                f"attempt {attempt_id} is still running; kill it or wait for it first"
+            )
+        return self.store.create_attempt(
+            int(row["session_id"]),
+            row["revision"],
+            json.loads(row["params"]),
+            f"retry-{attempt_id}",
+            resume_from=int(attempt_id),
+        )
+
+    def _spawn(self, attempt_id: int) -> None:
+        from cdpo.targets.local.worker import spawn
+
+        pid = spawn(self.root, attempt_id, self.warehouse_path)
+        self.store.set_attempt(attempt_id, pid=pid)
+
+    def _ref(self, attempt_id: int) -> SessionRef:
+        row = self.store.attempt(attempt_id)
+        return SessionRef(str(row["session_id"]), str(attempt_id), row["session_time"])
+
+    # -- monitoring -----------------------------------------------------------------------------
+
+    def attempt(self, attempt_id: str) -> Attempt:
+        row = self._reaped(int(attempt_id))
+        status = AttemptStatus.derive(
+            done=bool(row["done"]),
+            success=bool(row["success"]),
+            cancel_requested=bool(row["cancel_requested"]),
+        )
+        tasks = tuple(
+            TaskInfo(
+                str(t["id"]),
+                t["full_name"],
+                TaskState(t["state"]),
+                str(t["parent_id"]) if t["parent_id"] is not None else None,
+                t["started_at"],
+                t["updated_at"],
+                t["error"],
+            )
+            for t in self.store.tasks(int(attempt_id))
+        )
+        return Attempt(
+            str(row["id"]),
+            str(row["session_id"]),
+            row["project"],
+            row["workflow"],
+            status,
+            row["session_time"],
+            row["created_at"],
+            row["finished_at"],
+            tasks,
+        )
+
+    def _reaped(self, attempt_id: int) -> Any:
+        """The attempt row; an attempt whose worker died without finishing is marked failed."""
+        row = self.store.attempt(attempt_id)
+        if not row["done"] and row["pid"] and not _alive(int(row["pid"])):
+            time.sleep(_POLL_SECONDS)
+            row = self.store.attempt(attempt_id)
+            if not row["done"]:
+                self.store.finish_attempt(
+                    attempt_id, False, "worker process exited without finishing"
+                )
+                row = self.store.attempt(attempt_id)
+        return row
+
+    def wait(self, attempt_id: str, timeout: float = DEFAULT_WAIT_TIMEOUT) -> Attempt:
+        """Poll until the attempt is done.
+
+        Raises:
+            TransientTargetError: still running after ``timeout`` seconds.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            attempt = self.attempt(attempt_id)
+            if attempt.done:
+                return attempt
+            if time.monotonic() > deadline:
+                raise TransientTargetError(f"attempt {attempt_id} still running after {timeout:g}s")
+            time.sleep(_POLL_SECONDS)
+
+    def logs(self, attempt_id: str, task: str | None = None) -> str:
+        self.store.attempt(int(attempt_id))
+        rows = self.store.logs(int(attempt_id), task)
+        return "\n".join(f"{r['at']} ({r['full_name'] or '-'}) {r['text']}" for r in rows)
+
+    def kill(self, attempt_id: str) -> None:
+        row = self.store.attempt(int(attempt_id))
+        if not row["done"]:
+            self.store.set_attempt(int(attempt_id), cancel_requested=1)
+
+    def sessions(self) -> list[dict[str, Any]]:
+        """Every session with its last attempt's status, oldest first (``cdpo digdag sessions``)."""
+        found = []
+        for row in self.store.sessions():
+            status = self.attempt(str(row["attempt_id"])).status if row["attempt_id"] else None
+            found.append(
+                {
+                    "session_id": str(row["id"]),
+                    "project": row["project"],
+                    "workflow": row["workflow"],
+                    "session_time": row["session_time"],
+                    "attempt_id": str(row["attempt_id"]),
+                    "status": status.value if status else "pending",
+                }
+            )
+        return found
+
+    # -- warehouse ------------------------------------------------------------------------------
+
+    def _warehouse(self) -> Any:
+        from cdpo.targets.local.warehouse import Warehouse
+
+        return Warehouse(self.warehouse_path, lock_timeout=DEFAULT_CALL_TIMEOUT)
+
+    def query(self, sql: str, database: str | None = None) -> QueryResult:
+        with self._warehouse() as wh:
+            return wh.query(sql, database)
+
+    def tables(self, database: str) -> list[TableInfo]:
+        from cdpo.targets.local.warehouse import tables
+
+        with self._warehouse() as wh:
+            return tables(wh, database)
+
+    def columns(self, database: str, table: str) -> list[Column]:
+        from cdpo.targets.local.warehouse import columns
+
+        with self._warehouse() as wh:
+            return columns(wh, database, table)
+
+    def databases(self) -> list[str]:
+        with self._warehouse() as wh:
+            return list(wh.databases())
+
+    def create_database(self, name: str) -> None:
+        with self._warehouse() as wh:
+            wh.create_database(name)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        finished, _ = os.waitpid(pid, os.WNOHANG)
+        if finished == pid:
+            return False
+    except ChildProcessError:
+        pass
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

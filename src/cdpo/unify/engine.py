@@ -1,0 +1,292 @@
+"""``unify()``: one run of ID unification on a DuckDB connection, every output swapped in at once.
+
+Per id definition: extract loop_0 (new rows merged into the previous graph when incremental), find
+the converged graph with the fast path (scipy components) or the reference SQL loop, give every
+leader its canonical or persistent id, and stage TD's tables in ``cdp_unification_{name}``. Then
+enriched tables, master tables and metadata; then one transaction swaps them all in.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from cdpo.errors import ConfigError
+from cdpo.unify.config import IdDefinition, UnifyConfig, load_unify_config
+from cdpo.unify.extract import Extraction, extract_graph
+from cdpo.unify.fast import fast_leaders
+from cdpo.unify.guards import ComponentAlarm, Guards
+from cdpo.unify.incremental import (
+    WATERMARKS,
+    delta_filters,
+    merge_previous_graph_sql,
+    previous_graph,
+    watermarks_sql,
+)
+from cdpo.unify.loop import run_loop
+from cdpo.unify.names import literal, qualified, quote
+from cdpo.unify.outputs import (
+    graph_sql,
+    keys_sql,
+    lookup_sql,
+    result_key_stats_sql,
+    source_key_stats_sql,
+    tables_sql,
+)
+from cdpo.unify.persistent import canonical_map_sql, persistent_map_sql
+from cdpo.unify.publish import stage_enriched, stage_masters, stage_metadata
+from cdpo.unify.result import IdResult, UnifyResult, parse_histogram
+from cdpo.unify.swap import Staging, table_exists
+
+__all__ = ["ENGINES", "unify"]
+
+ENGINES = ("fast", "sql")
+_TEMP_PREFIX = "_cdpo_u_"
+
+
+def unify(
+    config: UnifyConfig | Mapping[str, Any] | str | Path,
+    con: duckdb.DuckDBPyConnection,
+    *,
+    engine: str = "fast",
+    full_refresh: bool = True,
+    guards: Guards | None = None,
+    run_canonical_ids: bool = True,
+    run_persistent_ids: bool = True,
+    run_enrichments: bool = True,
+    run_master_tables: bool = True,
+    keep_debug_tables: bool = False,
+    run_time: int | None = None,
+) -> UnifyResult:
+    """Run ID unification for ``config`` on ``con`` and swap its outputs into place.
+
+    Args:
+        config: a validated ``UnifyConfig``, a parsed unify.yml mapping or a path to one.
+        con: an open DuckDB connection; TD databases are schemas.
+        engine: ``"fast"`` (scipy components) or ``"sql"`` (TD's loop). An id with
+            ``do_not_merge_key`` always runs the loop: its result is not a partition.
+        full_refresh: ``False`` merges rows newer than the last run into the previous graph.
+        guards: over-merge guards; ``None`` uses ``Guards()``, ``Guards.off()`` is TD exactly.
+        run_time: epoch seconds stamped on stats and graph rows (default: now).
+
+    Raises:
+        ConfigError: invalid unify.yml, unknown engine, or a column missing from a source table.
+        NotFoundError: a source table does not exist.
+        WorkflowError: the SQL loop did not converge within its cap.
+    """
+    cfg = config if isinstance(config, UnifyConfig) else load_unify_config(config)
+    if engine not in ENGINES:
+        raise ConfigError(f"unknown engine {engine!r}; valid: {', '.join(ENGINES)}", field="engine")
+    guards = guards if guards is not None else Guards()
+    run_time = int(time.time()) if run_time is None else int(run_time)
+    selected = [(d, p) for d, p in cfg.ids() if (run_persistent_ids if p else run_canonical_ids)]
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(cfg.schema_name)}")
+    staging = Staging(con, cfg.schema_name)
+    filters = None if full_refresh else delta_filters(con, cfg)
+    try:
+        results = [
+            _run_id(con, cfg, d, p, staging, engine, guards, filters, run_time, keep_debug_tables)
+            for d, p in selected
+        ]
+        incremental = all(r.mode == "incremental" for r in results)
+        enriched = stage_enriched(
+            con, cfg, staging, selected, filters if incremental else None, run_enrichments
+        )
+        if run_master_tables:
+            stage_masters(con, cfg, staging, selected, enriched)
+        stage_metadata(cfg, staging, guards)
+        staging.stage(WATERMARKS, watermarks_sql(con, cfg, filters if incremental else None))
+        tables = staging.commit()
+    except BaseException:
+        staging.abort()
+        raise
+    finally:
+        _drop_temp_tables(con)
+    return UnifyResult(cfg.schema_name, tuple(results), tuple(tables), tuple(cfg.warnings))
+
+
+def _run_id(
+    con: duckdb.DuckDBPyConnection,
+    cfg: UnifyConfig,
+    definition: IdDefinition,
+    persistent: bool,
+    staging: Staging,
+    engine: str,
+    guards: Guards,
+    filters: dict[str, str] | None,
+    run_time: int,
+    keep_debug: bool,
+) -> IdResult:
+    name, schema = definition.name, cfg.schema_name
+    prefix = f"{_TEMP_PREFIX}{name}"
+    previous = previous_graph(con, schema, name) if filters is not None else None
+    incremental = previous is not None
+    extraction = extract_graph(
+        con,
+        cfg,
+        definition,
+        guards,
+        processed_at=run_time,
+        prefix=prefix,
+        delta=filters if incremental else None,
+        known_hubs=_known_hubs(con, schema, definition) if incremental else (),
+    )
+    loop_0 = extraction.graph
+    if previous is not None:
+        loop_0 = f"{prefix}_merged_0"
+        sql = merge_previous_graph_sql(previous, extraction.graph)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {loop_0} AS {sql}")
+    used, final, iterations, changes = _converge(
+        con, definition, loop_0, prefix, engine, incremental, keep_debug
+    )
+    if keep_debug:
+        _stage_debug(staging, name, loop_0, final if used == "fast" else prefix, iterations)
+    graph = staging.stage(f"{name}_graph", graph_sql(final, loop_0))
+    kind = "persistent_id" if persistent else "canonical_id"
+    keys = definition.merge_by_keys
+    id_map = f"{prefix}_idmap"
+    if persistent:
+        old = f"{name}_lookup"
+        previous_lookup = qualified(schema, old) if table_exists(con, schema, old) else None
+        map_sql = persistent_map_sql(graph, previous_lookup, len(keys), run_time)
+    else:
+        map_sql = canonical_map_sql(graph, len(keys))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {id_map} AS {map_sql}")
+    lookup = staging.stage(f"{name}_lookup", lookup_sql(graph, id_map, kind))
+    staging.stage(f"{name}_keys", keys_sql(keys))
+    tables = staging.stage(
+        f"{name}_tables", tables_sql([(i, t.alias) for i, t in cfg.id_tables(definition)])
+    )
+    if not incremental:  # TD computes source_key_stats on full refreshes only (p7_incremental)
+        stats_sql = source_key_stats_sql(loop_0, tables, keys, run_time)
+        staging.stage(f"{name}_source_key_stats", stats_sql, append=True)
+    result_stats = staging.stage(
+        f"{name}_result_key_stats", result_key_stats_sql(graph, tables, keys, run_time), append=True
+    )
+    staging.stage(
+        f"{name}_excluded_values",
+        f"SELECT *, {run_time}::BIGINT AS time FROM {extraction.excluded_table}",
+    )
+    result = _measure(
+        con, definition, kind, lookup, result_stats, extraction, guards,
+        engine=used, mode="incremental" if incremental else "full",
+        iterations=iterations, changes=changes,
+    )  # fmt: skip
+    staging.stage(f"{name}_unify_runs", _runs_sql(result, run_time), append=True)
+    return result
+
+
+def _converge(
+    con: duckdb.DuckDBPyConnection,
+    definition: IdDefinition,
+    loop_0: str,
+    prefix: str,
+    engine: str,
+    incremental: bool,
+    keep_debug: bool,
+) -> tuple[str, str, int, tuple[int, ...]]:
+    """(engine used, final edge table, iterations, changes per iteration)."""
+    if engine == "fast" and definition.do_not_merge_key is None:
+        fast_leaders(con, loop_0, f"{prefix}_final")
+        return "fast", f"{prefix}_final", 0, ()
+    cap = definition.incremental_merge_iterations if incremental else definition.merge_iterations
+    outcome = run_loop(
+        con,
+        loop_0,
+        prefix,
+        cap,
+        do_not_merge_ns=1 if definition.do_not_merge_key else None,
+        task=f"+{definition.name}+unify_loop",
+        keep=keep_debug,
+    )
+    return "sql", outcome.table, outcome.iterations, tuple(outcome.changes)
+
+
+def _stage_debug(staging: Staging, name: str, loop_0: str, loops: str, iterations: int) -> None:
+    """TD's ``{id}_graph_unify_loop_N`` tables, kept with ``keep_debug_tables``."""
+    staging.stage(f"{name}_graph_unify_loop_0", f"SELECT * FROM {loop_0}")
+    for i in range(1, iterations + 1):
+        staging.stage(f"{name}_graph_unify_loop_{i}", f"SELECT * FROM {loops}_loop_{i}")
+
+
+def _known_hubs(
+    con: duckdb.DuckDBPyConnection, schema: str, definition: IdDefinition
+) -> list[tuple[int, str]]:
+    """Hub values a previous run excluded: they stay excluded in an incremental run."""
+    table = f"{definition.name}_excluded_values"
+    if not table_exists(con, schema, table):
+        return []
+    rows = con.execute(
+        f"SELECT key_name, value FROM {qualified(schema, table)} WHERE reason = 'hub'"
+    ).fetchall()
+    keys = definition.merge_by_keys
+    return [(keys.index(k) + 1, v) for k, v in rows if k in keys]
+
+
+def _measure(
+    con: duckdb.DuckDBPyConnection,
+    definition: IdDefinition,
+    kind: str,
+    lookup: str,
+    result_stats: str,
+    extraction: Extraction,
+    guards: Guards,
+    **run: Any,
+) -> IdResult:
+    """Numbers for the report: ids, profiles, largest profile, histograms, alarms."""
+    ids, profiles, largest = con.execute(
+        f"SELECT count(DISTINCT (id, id_key_type)), count(DISTINCT {kind}), "
+        f"coalesce(max(n), 0) FROM {lookup}, "
+        f"(SELECT count(*) AS n FROM {lookup} GROUP BY {kind})"
+    ).fetchone()  # type: ignore[misc]
+    keys = definition.merge_by_keys
+    columns = ", ".join(quote(f"histogram_{k}") for k in keys)
+    row = con.execute(f"SELECT {columns} FROM {result_stats} WHERE from_table = '*'").fetchone()
+    histograms = {k: parse_histogram(h) for k, h in zip(keys, row or [], strict=False)}
+    alarms: list[ComponentAlarm] = []
+    if guards.component_alarm is not None:
+        per_key = ", ".join(
+            f"count(*) FILTER (WHERE id_key_type = {ns})" for ns in range(1, len(keys) + 1)
+        )
+        for profile, size, *counts in con.execute(
+            f"SELECT {kind}, count(*) AS n, {per_key} FROM {lookup} GROUP BY {kind} "
+            f"HAVING count(*) > {int(guards.component_alarm)} ORDER BY n DESC, {kind} LIMIT 100"
+        ).fetchall():
+            alarms.append(ComponentAlarm(profile, size, dict(zip(keys, counts, strict=True))))
+    return IdResult(
+        name=definition.name,
+        kind=kind,
+        source_rows=extraction.rows,
+        ids=ids,
+        profiles=profiles,
+        largest_profile=largest,
+        histograms=histograms,
+        excluded=tuple(extraction.excluded),
+        alarms=tuple(alarms),
+        **run,
+    )
+
+
+def _runs_sql(result: IdResult, run_time: int) -> str:
+    """One appended row of ``{id}_unify_runs``: how this run went (feeds the report)."""
+    changes = ",".join(str(c) for c in result.changes)
+    return (
+        f"SELECT {run_time}::BIGINT AS time, {literal(result.engine)} AS engine, "
+        f"{literal(result.mode)} AS mode, {result.source_rows}::BIGINT AS source_rows, "
+        f"{result.ids}::BIGINT AS ids, {result.profiles}::BIGINT AS profiles, "
+        f"{result.largest_profile}::BIGINT AS largest_profile, {result.iterations} AS iterations, "
+        f"{literal(changes)} AS changes_per_iteration, {len(result.excluded)}::BIGINT AS excluded_values"
+    )
+
+
+def _drop_temp_tables(con: duckdb.DuckDBPyConnection) -> None:
+    rows = con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE temporary AND starts_with(table_name, ?)",
+        [_TEMP_PREFIX],
+    ).fetchall()
+    for (table,) in rows:
+        con.execute(f"DROP TABLE IF EXISTS temp.{quote(table)}")

@@ -1,0 +1,85 @@
+"""Install Treasure Data's functions on a DuckDB connection, so translated TD SQL runs on it.
+
+Most functions are SQL macros (``td_functions.sql``, shipped as package data): DuckDB can fold them
+to constants and push them down, as TD prunes partitions with TD_TIME_RANGE. The few whose output
+depends on a pattern known only at run time (``TD_TIME_FORMAT`` with a non-literal format) are
+Python functions; the translator routes literal patterns to ``strftime`` instead.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from cdpo.errors import TranslationError
+from cdpo.sql.java_format import format_java
+from cdpo.sql.split import split_statements
+
+__all__ = ["CONNECTION_SETTINGS", "install_td_functions", "td_function_names"]
+
+# TD's Presto divides integers as integers (7 / 2 = 3) and raises on division by zero; DuckDB's
+# '/' divides as doubles unless integer_division is on. Times print in UTC unless a zone is given.
+CONNECTION_SETTINGS = {"TimeZone": "UTC", "integer_division": "true"}
+
+_PY_FUNCTIONS = ("td__format_java",)
+
+
+def install_td_functions(con: Any, *, session_time: int | None = None) -> None:
+    """Create TD's functions on ``con`` and set the connection up to run TD SQL.
+
+    Idempotent: every call replaces the functions and (re)sets the scheduled time.
+
+    Args:
+        con: a ``duckdb.DuckDBPyConnection``.
+        session_time: unix seconds returned by ``TD_SCHEDULED_TIME()`` (Digdag's session time);
+            None makes it the time of each query, as TD does for ad hoc queries.
+
+    Example:
+        >>> import duckdb
+        >>> con = duckdb.connect()
+        >>> install_td_functions(con, session_time=1704067200)
+        >>> con.execute("SELECT td_time_format(td_scheduled_time(), 'yyyy-MM-dd', 'JST')").fetchone()
+        ('2024-01-01',)
+    """
+    for name, value in CONNECTION_SETTINGS.items():
+        con.execute(f"SET {name} = '{value}'")
+    if session_time is None:
+        con.execute("RESET VARIABLE td_scheduled_time")
+    else:
+        con.execute(f"SET VARIABLE td_scheduled_time = {int(session_time)}")
+    _create_python_functions(con)
+    for statement in split_statements(_macro_sql()):
+        con.execute(statement)
+
+
+@lru_cache(maxsize=1)
+def td_function_names() -> frozenset[str]:
+    """Lower-case names of every function ``install_td_functions`` creates, helpers included."""
+    macros = re.findall(r"CREATE OR REPLACE MACRO (\w+)", _macro_sql())
+    return frozenset({name.lower() for name in macros} | set(_PY_FUNCTIONS))
+
+
+def _macro_sql() -> str:
+    return resources.files("cdpo.sql").joinpath("td_functions.sql").read_text(encoding="utf-8")
+
+
+def _create_python_functions(con: Any) -> None:
+    from duckdb import sqltypes
+
+    for name in _PY_FUNCTIONS:
+        found = "SELECT count(*) FROM duckdb_functions() WHERE function_name = ?"
+        if con.execute(found, [name]).fetchall()[0][0]:
+            con.remove_function(name)
+    varchar, bigint = sqltypes.VARCHAR, sqltypes.BIGINT
+    # DuckDB's default null handling returns NULL for a NULL argument without calling Python.
+    con.create_function("td__format_java", _format_java, [bigint, varchar, varchar], varchar)
+
+
+def _format_java(unix_seconds: int, pattern: str, zone: str) -> str:
+    """TD_TIME_FORMAT's row function; a bad pattern or zone raises, naming the function."""
+    try:
+        return format_java(unix_seconds, pattern, zone)
+    except TranslationError as exc:
+        raise ValueError(f"TD_TIME_FORMAT: {exc.problem}") from None

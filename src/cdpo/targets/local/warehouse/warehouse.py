@@ -93,7 +93,7 @@ class Warehouse:
         if self._con is None:
             self._con = self._connect()
             self._con.execute("SET TimeZone = 'UTC'")
-            sql_bridge.install_functions(self._con, self.session_time)
+            sql_bridge.install_functions(self._con, self.session_time, read_only=self.read_only)
         return self
 
     def close(self) -> None:

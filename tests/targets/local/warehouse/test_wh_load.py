@@ -1,0 +1,306 @@
+"""td_load> locally: file loads (CSV, JSON lines, Parquet), replayed connectors, time, modes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cdpo.errors import ConfigError, NotFoundError, WorkflowError
+from cdpo.targets.local.warehouse import (
+    Warehouse,
+    columns,
+    load_replay_mapping,
+    run_td_load,
+)
+
+UPLOAD = 1_700_000_000
+ADD_UPLOAD_TIME = [
+    {"type": "add_time", "to_column": {"name": "time"}, "from_value": {"mode": "upload_time"}}
+]
+
+
+def _write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _rows(wh: Warehouse, table: str, order: str = "id") -> list[dict[str, Any]]:
+    return wh.query(f"SELECT * FROM {table} ORDER BY {order}", "client_src").records()
+
+
+def _file_config(prefix: str, parser: dict[str, Any] | None = None, **out: Any) -> dict[str, Any]:
+    section: dict[str, Any] = {"type": "file", "path_prefix": prefix}
+    if parser is not None:
+        section["parser"] = parser
+    return {"in": section, "out": out}
+
+
+def test_csv_with_declared_columns_and_time_from_a_column(wh: Warehouse, tmp_path: Path) -> None:
+    _write(tmp_path / "data" / "pins_1.csv", "id;name;created\n1;a;2024-01-01 00:00:10\n")
+    _write(tmp_path / "data" / "pins_2.csv", 'id;name;created\n2;"b;c";2024-01-02 00:00:00\n')
+    _write(tmp_path / "data" / "other.csv", "id\n99\n")
+    config = _file_config(
+        "data/pins_",
+        {
+            "type": "csv",
+            "delimiter": ";",
+            "skip_header_lines": 1,
+            "columns": [
+                {"name": "id", "type": "long"},
+                {"name": "name", "type": "string"},
+                {"name": "created", "type": "timestamp", "format": "%Y-%m-%d %H:%M:%S"},
+            ],
+        },
+        mode="append",
+    )
+    config["filters"] = [{"type": "add_time", "from_column": {"name": "created"}}]
+    result = run_td_load(wh, config, database="client_src", table="pins", base_dir=tmp_path)
+    assert (result.num_records, len(result.files), result.mode) == (2, 2, "append")
+    assert _rows(wh, "pins") == [
+        {"id": 1, "name": "a", "created": "2024-01-01 00:00:10", "time": 1704067210},
+        {"id": 2, "name": "b;c", "created": "2024-01-02 00:00:00", "time": 1704153600},
+    ]
+
+
+def test_jsonl_keeps_strings_and_nests_objects(wh: Warehouse, tmp_path: Path) -> None:
+    _write(
+        tmp_path / "events.jsonl",
+        '{"id": 1, "at": "2024-01-01T10:00:00Z", "props": {"k": 1}, "tags": ["a"]}\n'
+        '{"id": 2, "at": "2024-01-02T10:00:00Z", "props": {"k": 2}, "tags": []}\n',
+    )
+    config = _file_config(str(tmp_path / "events"), {"type": "json"})
+    config["filters"] = ADD_UPLOAD_TIME
+    run_td_load(wh, config, database="client_src", table="events", upload_time=UPLOAD)
+    rows = _rows(wh, "events")
+    assert rows[0] == {
+        "id": 1,
+        "at": "2024-01-01T10:00:00Z",
+        "props": '{"k":1}',
+        "tags": ["a"],
+        "time": UPLOAD,
+    }
+    types = {c.name: c.type for c in columns(wh, "client_src", "events")}
+    assert types == {
+        "id": "bigint",
+        "at": "varchar",
+        "props": "varchar",
+        "tags": "array(varchar)",
+        "time": "bigint",
+    }
+
+
+def test_parquet_by_extension_and_existing_time_column(wh: Warehouse, tmp_path: Path) -> None:
+    parquet = tmp_path / "orders.parquet"
+    wh.con.execute(
+        f"COPY (SELECT 1 AS id, 12.5 AS amount, 1600000000 AS time) TO '{parquet}' (FORMAT parquet)"
+    )
+    result = run_td_load(
+        wh, _file_config(str(parquet)), database="client_src", table="orders", upload_time=UPLOAD
+    )
+    assert result.num_records == 1
+    assert _rows(wh, "orders") == [{"id": 1, "amount": 12.5, "time": 1600000000}]
+
+
+def test_append_adds_new_columns_and_replace_swaps(wh: Warehouse, tmp_path: Path) -> None:
+    _write(tmp_path / "a" / "x.csv", "id,name\n1,a\n")
+    _write(tmp_path / "b" / "x.csv", "id,email\n2,b@x\n")
+    run_td_load(wh, _file_config(str(tmp_path / "a/")), database="client_src", table="people")
+    run_td_load(wh, _file_config(str(tmp_path / "b/")), database="client_src", table="people")
+    assert [(r["id"], r["name"], r["email"]) for r in _rows(wh, "people")] == [
+        (1, "a", None),
+        (2, None, "b@x"),
+    ]
+    config = _file_config(str(tmp_path / "b/"), mode="replace")
+    assert run_td_load(wh, config, database="client_src", table="people").num_records == 1
+    assert [r["id"] for r in _rows(wh, "people")] == [2]
+
+
+def test_mode_option_overrides_out_mode(wh: Warehouse, tmp_path: Path) -> None:
+    _write(tmp_path / "x.csv", "id\n1\n")
+    for _ in range(2):
+        run_td_load(
+            wh,
+            _file_config(str(tmp_path / "x.csv"), mode="append"),
+            database="client_src",
+            table="twice",
+            mode="replace",
+        )
+    assert len(_rows(wh, "twice")) == 1
+
+
+@pytest.fixture
+def replay_file(tmp_path: Path) -> Path:
+    _write(
+        tmp_path / "replay" / "shopify" / "products_1.jsonl",
+        '{"id": 1, "updated_at": "2024-01-01T10:00:00Z"}\n'
+        '{"id": 2, "updated_at": "2024-01-02T10:00:00Z"}\n',
+    )
+    _write(
+        tmp_path / "replay" / "shopify" / "products_2.jsonl",
+        '{"id": 3, "updated_at": "2024-01-03T10:00:00Z", "vendor": "acme"}\n',
+    )
+    return _write(
+        tmp_path / "replay.yml",
+        "version: 1\n"
+        "tables:\n"
+        "  '*.shopify_products':\n"
+        "    connector: shopify_v2\n"
+        "    files: [replay/shopify/products_*.jsonl]\n"
+        "    incremental_field: updated_at\n",
+    )
+
+
+def _shopify(**bounds: str) -> dict[str, Any]:
+    return {
+        "in": {"type": "shopify_v2", "target": "products", "incremental": True, **bounds},
+        "filters": ADD_UPLOAD_TIME,
+        "out": {"mode": "append"},
+    }
+
+
+def test_incremental_replay_loads_only_new_rows(wh: Warehouse, replay_file: Path) -> None:
+    replay = load_replay_mapping(replay_file)
+
+    def load(config: dict[str, Any]) -> Any:
+        return run_td_load(
+            wh, config, database="client_src", table="shopify_products", replay=replay
+        )
+
+    # Klaviyo/Shopify-style bounds in another format than the data: compared as instants.
+    first = load(
+        _shopify(from_date="2023-12-31T00:00:00.000Z", to_date="2024-01-02T10:00:00.000000")
+    )
+    assert (first.num_records, first.last_record) == (2, "2024-01-02T10:00:00Z")
+    # No start value: the last loaded value is remembered, so rows at or before it stay out.
+    second = load(_shopify())
+    assert (second.num_records, second.last_record) == (1, "2024-01-03T10:00:00Z")
+    assert load(_shopify()).num_records == 0
+    # An explicit start value wins over the remembered one.
+    assert load(_shopify(start_time="2024-01-02 10:00:00")).num_records == 1
+    assert [r["id"] for r in _rows(wh, "shopify_products")] == [1, 2, 3, 3]
+    assert wh.databases() == ["client_src"]  # the load state's schema is not a TD database
+
+
+def test_replay_entry_by_exact_name_with_csv_parser_of_the_config(
+    wh: Warehouse, tmp_path: Path
+) -> None:
+    _write(tmp_path / "r" / "campaigns.txt", "1|spring\n2|summer\n")
+    mapping = _write(
+        tmp_path / "replay.yml",
+        "tables:\n  client_src.pinterest_campaigns:\n    files: [r/campaigns.txt]\n",
+    )
+    config = {
+        "in": {
+            "type": "sftp_v2",
+            "path_prefix": "/remote/campaigns",
+            "parser": {
+                "type": "csv",
+                "delimiter": "|",
+                "skip_header_lines": 0,
+                "columns": [{"name": "id", "type": "long"}, {"name": "name", "type": "string"}],
+            },
+        },
+        "out": {"mode": "append"},
+    }
+    result = run_td_load(
+        wh,
+        config,
+        database="client_src",
+        table="pinterest_campaigns",
+        replay=load_replay_mapping(mapping),
+        upload_time=UPLOAD,
+    )
+    assert result.num_records == 2
+    assert _rows(wh, "pinterest_campaigns")[1] == {"id": 2, "name": "summer", "time": UPLOAD}
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ({"out": {}}, "needs an 'in:' section"),
+        ({"in": {"path_prefix": "x"}}, "in.type: missing the connector type"),
+        ({"in": {"type": "file"}}, "needs 'path_prefix'"),
+        ({"in": {"type": "file", "path_prefix": "nope/x"}}, "file not found: no directory"),
+        ({"in": {"type": "file", "path_prefix": "data/zzz"}}, "file not found: no file starts"),
+        (
+            {"in": {"type": "file", "path_prefix": "data/a", "parser": {"type": "xml"}}},
+            "unknown format 'xml'",
+        ),
+        (
+            {"in": {"type": "file", "path_prefix": "data/a"}, "out": {"mode": "upsert"}},
+            "unknown mode 'upsert'",
+        ),
+        (
+            {"in": {"type": "file", "path_prefix": "data/a"}, "filters": [{"type": "rename"}]},
+            "filter type 'rename' is not supported",
+        ),
+        ({"in": {"type": "klaviyo"}}, "cannot run locally without a replay mapping"),
+        (
+            {"in": {"type": "file", "path_prefix": "data/a", "incremental": True}},
+            "has no incremental field",
+        ),
+    ],
+)
+def test_bad_load_configs(
+    wh: Warehouse, tmp_path: Path, config: dict[str, Any], message: str
+) -> None:
+    _write(tmp_path / "data" / "a.csv", "id\n1\n")
+    with pytest.raises(ConfigError, match=message):
+        run_td_load(wh, config, database="client_src", table="target", base_dir=tmp_path)
+    assert wh.query("SHOW TABLES", "client_src").rows == ()
+
+
+def test_bad_column_name_in_a_file(wh: Warehouse, tmp_path: Path) -> None:
+    _write(tmp_path / "bad.csv", 'id,"first name"\n1,a\n')
+    with pytest.raises(ConfigError, match="invalid column name 'first name'"):
+        run_td_load(wh, _file_config(str(tmp_path / "bad")), database="client_src", table="bad_t")
+
+
+def test_unparseable_time_column_names_the_value(wh: Warehouse, tmp_path: Path) -> None:
+    _write(tmp_path / "t.csv", "id,created\n1,yesterday\n")
+    config = _file_config(str(tmp_path / "t.csv"))
+    config["filters"] = [{"type": "add_time", "from_column": {"name": "created"}}]
+    with pytest.raises(WorkflowError, match="value 'yesterday' is not a unix time"):
+        run_td_load(wh, config, database="client_src", table="timed")
+
+
+def test_missing_database(wh: Warehouse, tmp_path: Path) -> None:
+    _write(tmp_path / "t.csv", "id\n1\n")
+    with pytest.raises(NotFoundError, match="'other_db' does not exist"):
+        run_td_load(wh, _file_config(str(tmp_path / "t.csv")), database="other_db", table="ttt")
+
+
+def test_replay_errors_name_the_mapping_file(wh: Warehouse, replay_file: Path) -> None:
+    replay = load_replay_mapping(replay_file)
+    wrong = {"in": {"type": "klaviyo"}}
+    with pytest.raises(ConfigError, match=r"replays connector 'shopify_v2'.*'klaviyo'"):
+        run_td_load(wh, wrong, database="client_src", table="shopify_products", replay=replay)
+    with pytest.raises(ConfigError, match=r"replay.yml.*no replay entry for client_src.other"):
+        run_td_load(wh, wrong, database="client_src", table="other", replay=replay)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("tables: [", "not valid YAML"),
+        ("- a\n", "expected a mapping"),
+        ("tables:\n  nodot: {files: [a]}\n", "must be 'database.table'"),
+        ("tables:\n  db1.tbl: {files: []}\n", "tables.db1.tbl.files"),
+        ("tables:\n  db1.tbl: {files: [a], colour: red}\n", "colour"),
+        ("tables:\n  client_src.tbl: {files: [missing.csv]}\n", "matches no file"),
+        ("version: 2\n", "unsupported version 2"),
+    ],
+)
+def test_bad_replay_mappings(wh: Warehouse, tmp_path: Path, text: str, message: str) -> None:
+    path = _write(tmp_path / "replay.yml", text)
+    with pytest.raises(ConfigError, match=message):
+        mapping = load_replay_mapping(path)
+        run_td_load(wh, {"in": {"type": "x"}}, database="client_src", table="tbl", replay=mapping)
+
+
+def test_missing_replay_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="replay mapping file not found"):
+        load_replay_mapping(tmp_path / "absent.yml")

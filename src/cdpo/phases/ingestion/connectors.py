@@ -33,16 +33,9 @@ Builder = Callable[[SourceSettings, ObjectSettings], dict[str, Any]]
 
 def load_config(source: SourceSettings, obj: ObjectSettings) -> dict[str, Any]:
     """The whole load file of ``obj``: ``in``, ``filters`` and ``out``."""
-    filters: list[dict[str, Any]] = []
-    if source.connector is ConnectorType.FILE and not source.is_full_snapshot(obj):
-        filters.append({"type": "row", "where": _window_where(quote(_FIELD))})
-    filters.append(ADD_TIME_FILTER)
     mode = "${mode}" if source.family.shape.value == "files" else "${datasource.mode}"
-    return {
-        "in": _BUILDERS[source.connector](source, obj),
-        "filters": filters,
-        "out": {"mode": mode},
-    }
+    config_in = _BUILDERS[source.connector](source, obj)
+    return {"in": config_in, "filters": [ADD_TIME_FILTER], "out": {"mode": mode}}
 
 
 def _auth(source: SourceSettings) -> str:
@@ -50,6 +43,7 @@ def _auth(source: SourceSettings) -> str:
 
 
 def _window_where(column: str) -> str:
+    """``(start_time, end_time]`` as a SQL condition (the original had no upper bound, §5.7)."""
     return f"{column} > {_WINDOW} AND {column} <= {_WINDOW_END}"
 
 

@@ -12,7 +12,6 @@ import traceback
 from collections.abc import Sequence
 from typing import Annotated
 
-import click
 import typer
 
 from cdpo import __version__
@@ -213,13 +212,16 @@ YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Answer yes: never ask
 OnFailureOpt = Annotated[
     str | None,
     typer.Option(
-        "--on-failure", help="Unattended choice on a failed step: abort, skip or retry.",
-        envvar="CDPO_ON_FAILURE", click_type=click.Choice(["abort", "skip", "retry"]),
+        "--on-failure",
+        help="Unattended choice on a failed step: abort, skip or retry.",
+        envvar="CDPO_ON_FAILURE",
     ),
 ]
 
 
-def _run_pipeline(pipeline: str, options: object, yes: bool, on_failure: str | None, as_json: bool) -> int:
+def _run_pipeline(
+    pipeline: str, options: object, yes: bool, on_failure: str | None, as_json: bool
+) -> int:
     """Shared by ``run`` and ``retry``: pick the decider, show progress, write the report."""
     from cdpo.orchestrator import execute_and_report
     from cdpo.printers.pipeline import ProgressView, PromptDecider, print_run_result
@@ -240,7 +242,9 @@ def _run_pipeline(pipeline: str, options: object, yes: bool, on_failure: str | N
 @app.command("run")
 def run_cmd(
     pipeline: PipelineOpt = ".",
-    from_phase: Annotated[str | None, typer.Option("--from", help="Re-run from this phase on.")] = None,
+    from_phase: Annotated[
+        str | None, typer.Option("--from", help="Re-run from this phase on.")
+    ] = None,
     only: Annotated[str | None, typer.Option("--only", help="Run only this phase.")] = None,
     yes: YesOpt = False,
     on_failure: OnFailureOpt = None,
@@ -255,7 +259,9 @@ def run_cmd(
 
 @app.command()
 def retry(
-    pipeline: PipelineOpt = ".", yes: YesOpt = False, on_failure: OnFailureOpt = None,
+    pipeline: PipelineOpt = ".",
+    yes: YesOpt = False,
+    on_failure: OnFailureOpt = None,
     as_json: JsonOpt = False,
 ) -> int:
     """Re-run the pipeline from the step that failed."""

@@ -29,7 +29,7 @@ orchestration:
 class ToyPhase(Phase):
     """A phase whose project holds one ``.dig`` per workflow and a query; each run creates a table."""
 
-    def __init__(self, name: PhaseName, *, workflows: tuple[str, ...] = ("main",)) -> None:
+    def __init__(self, name: PhaseName, *, workflows: tuple[str, ...]) -> None:
         self.name = name  # type: ignore[misc]
         self.title = name.value
         self.workflows = workflows
@@ -88,5 +88,15 @@ class ToyPhase(Phase):
 def toy_phases(**workflows: tuple[str, ...]) -> tuple[ToyPhase, ...]:
     """The four phases as toys; ``ingestion=("hist", "inc")`` gives a phase two workflows."""
     return tuple(
-        ToyPhase(name, workflows=workflows.get(name.value, ("main",))) for name in PhaseName
+        ToyPhase(name, workflows=workflows.get(name.value, (f"{name.value}_wf",)))
+        for name in PhaseName
     )
+
+
+def effects(phases: tuple[ToyPhase, ...], rows: int = 5) -> dict[str, list[tuple[str, str, int]]]:
+    """FakeTarget effects: each workflow's successful attempt creates its phase's table."""
+    return {
+        w: [("northwind_retail_src", f"{p.name.value}_{w}", rows)]
+        for p in phases
+        for w in p.workflows
+    }

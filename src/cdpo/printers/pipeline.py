@@ -7,13 +7,29 @@ TTY; one JSON object per line with ``--json``.
 from __future__ import annotations
 
 import json
+import sys
+from datetime import UTC, datetime
 from typing import Any
 
+from rich.live import Live
+from rich.prompt import Confirm, Prompt
 from rich.table import Table
 
-from cdpo.printers import console
+from cdpo.printers import console, error_console
 
-__all__ = ["print_plan"]
+__all__ = [
+    "ProgressView",
+    "PromptDecider",
+    "print_findings",
+    "print_plan",
+    "print_run_result",
+    "print_status",
+]
+
+PHASE_ORDER = ("ingestion", "hist_union", "staging", "unification")
+STEP_ORDER = ("generate", "deploy", "execute", "monitor", "validate")
+# Spec §1.1: ✓ completed, → in progress, ⏳ waiting/monitoring, □ pending, ✗ failed.
+SYMBOLS = {"completed": "✓", "in_progress": "→", "pending": "□", "failed": "✗", "skipped": "–"}
 
 
 def _duration(seconds: float) -> str:
@@ -72,3 +88,185 @@ def _plan_dict(plan: Any) -> dict[str, Any]:
             for p in plan.phases
         ],
     }
+
+
+def _symbol(status: str, step: str) -> str:
+    return "⏳" if status == "in_progress" and step == "monitor" else SYMBOLS.get(status, "?")
+
+
+class ProgressView:
+    """A ``Listener`` showing the run: live grid on a terminal, plain lines otherwise, or JSON lines.
+
+    Use as a context manager around the run so the live display starts and stops cleanly.
+    """
+
+    def __init__(self, *, as_json: bool = False, live: bool | None = None) -> None:
+        self.as_json = as_json
+        self.live_mode = (sys.stdout.isatty() if live is None else live) and not as_json
+        self.console = console()
+        self.grid: dict[str, dict[str, str]] = {
+            p: dict.fromkeys(STEP_ORDER, "pending") for p in PHASE_ORDER
+        }
+        self.phase_status: dict[str, str] = dict.fromkeys(PHASE_ORDER, "pending")
+        self.started: dict[str, datetime] = {}
+        self.ids: dict[str, str] = {}
+        self.task: dict[str, str] = {}
+        self._live: Live | None = None
+
+    def __enter__(self) -> ProgressView:
+        if self.live_mode:
+            self._live = Live(self._render(), console=self.console, refresh_per_second=4)
+            self._live.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._live is not None:
+            self._live.update(self._render())
+            self._live.stop()
+            self._live = None
+
+    def pause(self) -> None:
+        """Stop the live display while the user answers a prompt."""
+        if self._live is not None:
+            self._live.stop()
+
+    def resume(self) -> None:
+        if self._live is not None:
+            self._live.start()
+
+    def __call__(self, event: Any) -> None:
+        self._track(event)
+        if self.as_json:
+            sys.stdout.write(json.dumps(event.as_dict(), default=str) + "\n")
+        elif self._live is not None:
+            if event.kind.value in {"log_excerpt", "step_failed", "decision"}:
+                self._live.console.print(self._line(event), markup=False)
+            self._live.update(self._render())
+        else:
+            self.console.print(self._line(event), markup=False)
+
+    def _track(self, event: Any) -> None:
+        phase = event.phase.value if event.phase else None
+        step = event.step.value if event.step else None
+        kind = event.kind.value
+        if phase is None:
+            return
+        if kind == "phase_started":
+            self.phase_status[phase] = "in_progress"
+            self.started.setdefault(phase, event.at)
+        elif kind == "phase_finished":
+            self.phase_status[phase] = event.message.split(":")[0].split(" ")[0]
+        if step and kind in {"step_started", "step_finished", "step_failed"}:
+            status = {"step_started": "in_progress", "step_finished": "completed"}.get(
+                kind, "failed"
+            )
+            self.grid[phase][step] = status
+        if kind == "workflow_started":
+            self.ids[phase] = f"{event.data.get('session_id')}/{event.data.get('attempt_id')}"
+        if kind == "poll":
+            self.task[phase] = event.data.get("task") or ""
+
+    def _line(self, event: Any) -> str:
+        where = "/".join(x.value for x in (event.phase, event.step) if x is not None)
+        stamp = event.at.strftime("%H:%M:%SZ")
+        return f"{stamp} {where or 'pipeline'} {event.kind.value}: {event.message}"
+
+    def _render(self) -> Table:
+        table = Table("phase", *STEP_ORDER, "elapsed", "session/attempt", "current task")
+        now = datetime.now(UTC)
+        for phase in PHASE_ORDER:
+            cells = [_symbol(self.grid[phase][step], step) for step in STEP_ORDER]
+            started = self.started.get(phase)
+            elapsed = _duration((now - started).total_seconds()) if started else ""
+            table.add_row(phase, *cells, elapsed, self.ids.get(phase, ""), self.task.get(phase, ""))
+        return table
+
+
+class PromptDecider:
+    """Interactive decisions: a numbered menu per situation (spec §1.7b); skip asks to confirm."""
+
+    name = "user"
+
+    def __init__(self, view: ProgressView | None = None) -> None:
+        self.view = view
+
+    def decide(self, decision: Any) -> Any:
+        if self.view is not None:
+            self.view.pause()
+        try:
+            return self._ask(decision)
+        finally:
+            if self.view is not None:
+                self.view.resume()
+
+    def _ask(self, decision: Any) -> Any:
+        out = error_console()
+        out.print(f"[bold yellow]{decision.phase} / {decision.step}:[/] {decision.message}")
+        options = list(decision.options)
+        for number, option in enumerate(options, 1):
+            out.print(f"  {number}. {option.value}")
+        while True:
+            answer = Prompt.ask("Choose", choices=[str(i) for i in range(1, len(options) + 1)])
+            choice = options[int(answer) - 1]
+            if choice.value != "skip" or Confirm.ask(
+                "Skipping this phase will likely make later phases fail. Skip?", default=False
+            ):
+                return choice
+
+
+def print_findings(findings: list[Any], *, as_json: bool = False) -> None:
+    """Pre-flight findings, CRITICAL first."""
+    out = console()
+    if as_json:
+        out.print_json(json.dumps([f.as_dict() for f in findings]))
+        return
+    order = {"critical": 0, "warning": 1, "info": 2}
+    colors = {"critical": "red", "warning": "yellow", "info": "green"}
+    for finding in sorted(findings, key=lambda f: order[f.severity.value]):
+        severity = finding.severity.value
+        where = f" {finding.table}:" if finding.table else ""
+        out.print(
+            f"[{colors[severity]}]{severity.upper():8}[/] {finding.check}:{where} {finding.detail}"
+        )
+
+
+def print_status(state: Any, *, as_json: bool = False) -> None:
+    """The state file as a table: phase, status, steps, duration, tables, rows, session."""
+    out = console()
+    if as_json:
+        out.print_json(state.model_dump_json())
+        return
+    out.print(
+        f"Pipeline [bold]{state.pipeline_id}[/] {state.status.value} (started {state.started_at})"
+    )
+    table = Table("phase", "status", "steps", "duration", "tables", "rows", "session")
+    for name in PHASE_ORDER:
+        phase = state.phases.get(name)
+        if phase is None:
+            continue
+        steps = " ".join(_symbol(phase.steps[s].status.value, s) for s in STEP_ORDER)
+        table.add_row(
+            name,
+            phase.status.value,
+            steps,
+            _duration(phase.duration_seconds),
+            str(len(phase.tables)),
+            str(phase.rows),
+            phase.session_id or "-",
+        )
+    out.print(table)
+    if state.error:
+        out.print(f"[red]stopped:[/] {state.error}")
+
+
+def print_run_result(result: Any, report: Any = None) -> None:
+    """One closing line: how the run ended, where the report is, and what to run next."""
+    out = console()
+    state = result.state
+    out.print(f"Pipeline {state.pipeline_id}: [bold]{state.status.value}[/]")
+    if report is not None:
+        out.print(f"Report: {report}")
+    if result.error is None and any(p.error for p in state.phases.values()):
+        out.print(
+            "[yellow]warning:[/] a phase was skipped after a failure; later phases may be wrong."
+        )

@@ -1,0 +1,215 @@
+"""Pre-flight (``cdpo doctor``, and before every run): the prerequisite checks of spec §1.3.
+
+Checks run against the target: credentials, the pipeline's databases, and each input table a phase
+reads that no earlier phase creates (exists, ``time`` bigint column, rows, freshness, identifier
+columns). CRITICAL findings block the run, WARNINGs ask (unattended: proceed), INFO is reported.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cdpo.config import api_key
+from cdpo.errors import AuthenticationError, CdpoError, ConfigError, TargetError
+from cdpo.orchestrator.decisions import Choice, Situation
+from cdpo.orchestrator.events import EventKind
+from cdpo.orchestrator.plan import PhaseAvailability, phase_availability
+from cdpo.phases.base import Phase, PhaseName
+from cdpo.targets.base import Target
+
+if TYPE_CHECKING:
+    from cdpo.orchestrator.runner import Orchestrator
+
+__all__ = ["Finding", "Severity", "doctor", "run_preflight"]
+
+STALE_AFTER_DAYS = 7
+_IDENTIFIER_COLUMN = re.compile(
+    r"email|user_?id|phone|cookie|td_client_id|customer_?id|account_?id|device_?id", re.IGNORECASE
+)
+_GITIGNORE_ENTRIES = ("pipeline_state.json", "pipeline_logs/", ".cdpo/")
+
+
+class Severity(StrEnum):
+    CRITICAL = "critical"
+    WARNING = "warning"
+    INFO = "info"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One prerequisite check's result; ``ok`` findings are reported as INFO."""
+
+    severity: Severity
+    check: str
+    detail: str
+    table: str | None = None
+
+    def as_dict(self) -> dict[str, str]:
+        return {k: str(v) for k, v in asdict(self).items() if v is not None}
+
+
+def doctor(pipeline: Any, target: Target, phases: Sequence[Phase]) -> list[Finding]:
+    """Every pre-flight finding, in the order spec §1.3 checks them (connectivity first)."""
+    findings = list(_credentials(pipeline, target))
+    if any(f.severity is Severity.CRITICAL for f in findings):
+        return findings
+    findings += _databases(pipeline, target)
+    findings += _availability(pipeline, phases)
+    findings += _inputs(pipeline, target, phases)
+    findings += _workspace(Path(pipeline.root))
+    return findings
+
+
+def _credentials(pipeline: Any, target: Target) -> Iterator[Finding]:
+    if pipeline.target == "td" and api_key() is None:
+        yield Finding(
+            Severity.CRITICAL, "credentials", "TD_API_KEY is not set: export TD_API_KEY=..."
+        )
+        return
+    try:
+        count = len(target.databases())
+    except AuthenticationError as error:
+        yield Finding(Severity.CRITICAL, "credentials", f"the target refused the API key: {error}")
+    except TargetError as error:
+        yield Finding(Severity.CRITICAL, "connectivity", f"cannot reach the target: {error}")
+    else:
+        yield Finding(
+            Severity.INFO, "connectivity", f"{target.name} target answers ({count} databases)"
+        )
+
+
+def _databases(pipeline: Any, target: Target) -> Iterator[Finding]:
+    existing = set(target.databases())
+    for role, name in pipeline.databases.model_dump().items():
+        if name in existing:
+            yield Finding(Severity.INFO, "database", f"{role} database {name} exists")
+        elif pipeline.orchestration.create_missing_databases:
+            yield Finding(
+                Severity.WARNING,
+                "database_missing",
+                f"{role} database {name} will be created",
+                name,
+            )
+        else:
+            yield Finding(
+                Severity.CRITICAL,
+                "database_missing",
+                f"{role} database {name} does not exist",
+                name,
+            )
+
+
+def _availability(pipeline: Any, phases: Sequence[Phase]) -> Iterator[Finding]:
+    for name in PhaseName:
+        availability, _ = phase_availability(name, pipeline, phases)
+        if availability is PhaseAvailability.UNAVAILABLE:
+            yield Finding(
+                Severity.WARNING,
+                "phase_unavailable",
+                f"{name.value}: {availability.value}; it will be skipped",
+            )
+
+
+def _inputs(pipeline: Any, target: Target, phases: Sequence[Phase]) -> Iterator[Finding]:
+    """Input tables of each phase that no earlier phase creates (a data dependency, spec §1.1)."""
+    produced: set[str] = set()
+    for name in PhaseName:
+        availability, phase = phase_availability(name, pipeline, phases)
+        if availability is not PhaseAvailability.RUN or phase is None:
+            continue
+        for table in phase.inputs(pipeline):
+            if table not in produced:
+                yield from _check_table(target, table)
+        produced |= set(phase.plan(pipeline).tables)
+
+
+def _check_table(target: Target, table: str) -> Iterator[Finding]:
+    database, _, name = table.rpartition(".")
+    try:
+        columns = {c.name: c.type.lower() for c in target.columns(database, name)}
+    except TargetError:
+        yield Finding(Severity.CRITICAL, "table_exists", "input table does not exist", table)
+        return
+    if columns.get("time") not in {"bigint", "long", "integer", "int"}:
+        yield Finding(
+            Severity.CRITICAL,
+            "time_column",
+            "no bigint 'time' column (every TD table has one)",
+            table,
+        )
+        return
+    info = next((t for t in target.tables(database) if t.name == name), None)
+    if info is None or info.row_count == 0:
+        yield Finding(Severity.WARNING, "has_data", "the table is empty", table)
+    else:
+        newest = target.query(f'SELECT MAX("time") FROM "{database}"."{name}"').scalar()
+        age_days = (time.time() - (newest or 0)) / 86400
+        if age_days > STALE_AFTER_DAYS:
+            yield Finding(
+                Severity.WARNING, "freshness", f"newest row is {age_days:.0f} days old", table
+            )
+    if not any(_IDENTIFIER_COLUMN.search(c) for c in columns):
+        yield Finding(
+            Severity.WARNING,
+            "identifiers",
+            "no identifier column (email, user_id, phone, cookie…)",
+            table,
+        )
+
+
+def _workspace(root: Path) -> Iterator[Finding]:
+    gitignore = root / ".gitignore"
+    text = gitignore.read_text(encoding="utf-8") if gitignore.exists() else ""
+    missing = [entry for entry in _GITIGNORE_ENTRIES if entry not in text]
+    if missing:
+        yield Finding(Severity.INFO, "gitignore", f".gitignore should list: {', '.join(missing)}")
+
+
+def run_preflight(orchestrator: Orchestrator) -> CdpoError | None:
+    """Pre-flight inside a run: record findings, create missing databases, decide on warnings."""
+    state = orchestrator.state
+    assert state is not None
+    findings = doctor(orchestrator.pipeline, orchestrator.target, orchestrator.phases)
+    state.preflight = [f.as_dict() for f in findings]
+    for finding in findings:
+        where = f" {finding.table}:" if finding.table else ""
+        orchestrator.emit(
+            EventKind.PREFLIGHT,
+            f"{finding.severity.value} {finding.check}:{where} {finding.detail}",
+        )
+    critical = [f for f in findings if f.severity is Severity.CRITICAL]
+    if critical:
+        return ConfigError(
+            "pre-flight found critical problems: "
+            + "; ".join(f"{f.table or f.check}: {f.detail}" for f in critical),
+            hint="Fix them, check with `cdpo doctor`, then `cdpo run`.",
+        )
+    missing = [f.table for f in findings if f.check == "database_missing" and f.table]
+    if missing:
+        choice = orchestrator.decide(
+            "preflight", "databases", Situation.DATABASE_MISSING, f"create {', '.join(missing)}?"
+        )
+        if choice is not Choice.CREATE:
+            return ConfigError(
+                f"databases missing: {', '.join(missing)}", hint="Create them, or allow cdpo to."
+            )
+        for database in missing:
+            orchestrator.target.create_database(database)
+            orchestrator.emit(EventKind.PREFLIGHT, f"created database {database}")
+    warnings = [
+        f for f in findings if f.severity is Severity.WARNING and f.check != "database_missing"
+    ]
+    if warnings:
+        message = "; ".join(f"{f.table or f.check}: {f.detail}" for f in warnings)
+        if (
+            orchestrator.decide("preflight", "checks", Situation.PREFLIGHT_WARNINGS, message)
+            is not Choice.PROCEED
+        ):
+            return ConfigError(f"stopped on pre-flight warnings: {message}")
+    return None

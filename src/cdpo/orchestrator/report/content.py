@@ -1,0 +1,264 @@
+"""What the report says, built from ``pipeline_state.json`` alone (spec §1.10, honest per §5.17).
+
+The content is a list of ``Section``s (paragraphs, tables, bar charts); ``markdown.py`` and
+``html.py`` render the same sections, so the two reports never disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from cdpo.orchestrator.logs import LOG_DIR
+from cdpo.orchestrator.state import PhaseState, PipelineState, RunStatus, Status
+
+__all__ = ["Chart", "Section", "Table", "build_sections", "human_duration", "human_rows"]
+
+TITLES = {
+    "ingestion": "Ingestion",
+    "hist_union": "Hist-Union",
+    "staging": "Staging",
+    "unification": "Unification",
+}
+
+
+@dataclass(frozen=True)
+class Table:
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A horizontal bar chart: one bar per label."""
+
+    title: str
+    bars: tuple[tuple[str, float], ...]
+    unit: str = "rows"
+
+
+@dataclass
+class Section:
+    title: str
+    paragraphs: list[str] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    charts: list[Chart] = field(default_factory=list)
+    code: list[str] = field(default_factory=list)
+
+
+def human_duration(seconds: float) -> str:
+    """``3h 43m 15s`` style.
+
+    Example:
+        >>> human_duration(13395)
+        '3h 43m 15s'
+    """
+    whole = round(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}h {minutes:02d}m {secs:02d}s" if hours else f"{minutes}m {secs:02d}s"
+
+
+def human_rows(count: int) -> str:
+    """Rows abbreviated as the spec's summary shows them.
+
+    Example:
+        >>> human_rows(1_234_567), human_rows(950)
+        ('1.2M', '950')
+    """
+    for size, suffix in ((1_000_000_000, "B"), (1_000_000, "M"), (1_000, "K")):
+        if count >= size:
+            return f"{count / size:.1f}{suffix}"
+    return str(count)
+
+
+def build_sections(state: PipelineState) -> list[Section]:
+    """Every section of the report, in order."""
+    phases = [state.phases[name] for name in state.phases]
+    return [
+        _header(state),
+        _summary(phases),
+        _files(phases),
+        _quality(phases),
+        _preflight(state),
+        _decisions(state),
+        _deployments(state, phases),
+        _next_steps(state, phases),
+    ]
+
+
+def _header(state: PipelineState) -> Section:
+    total = _elapsed(state.started_at, state.finished_at)
+    section = Section(
+        f"CDP pipeline report: {state.global_config.get('client', '')}",
+        [
+            f"Pipeline ID: {state.pipeline_id}",
+            f"Target: {state.global_config.get('target', '')} "
+            f"({state.global_config.get('td_endpoint', '')})",
+            f"Started: {state.started_at}",
+            f"Completed: {state.finished_at or 'not finished'}",
+            f"Total Duration: {human_duration(total)}",
+            f"Status: {state.status.value}",
+        ],
+    )
+    if state.status is not RunStatus.COMPLETED:
+        why = f": {state.error}" if state.error else ""
+        section.paragraphs.append(f"PARTIAL REPORT: the run is {state.status.value}{why}")
+    return section
+
+
+def _elapsed(start: str | None, end: str | None) -> float:
+    if not start or not end:
+        return 0.0
+    parse = "%Y-%m-%dT%H:%M:%S.%fZ"
+    return (datetime.strptime(end, parse) - datetime.strptime(start, parse)).total_seconds()
+
+
+def _summary(phases: list[PhaseState]) -> Section:
+    rows = [
+        (
+            TITLES[p.name.value],
+            p.status.value + (f" ({p.skip_reason})" if p.skip_reason else ""),
+            human_duration(p.duration_seconds),
+            str(len(p.tables)),
+            human_rows(p.rows),
+            p.session_id or "-",
+        )
+        for p in phases
+    ]
+    total = (
+        "**TOTAL**",
+        "",
+        human_duration(sum(p.duration_seconds for p in phases)),
+        str(sum(len(p.tables) for p in phases)),
+        human_rows(sum(p.rows for p in phases)),
+        "-",
+    )
+    header = ("Phase", "Status", "Duration", "Tables", "Rows", "Session ID")
+    return Section("Execution summary", tables=[Table(header, (*rows, total))])
+
+
+def _files(phases: list[PhaseState]) -> Section:
+    section = Section("Files generated")
+    for p in phases:
+        if p.files:
+            section.paragraphs.append(
+                f"{TITLES[p.name.value]}: {len(p.files)} files in {p.project_dir}"
+            )
+            section.code.append("\n".join(f"{p.project}/{f}" for f in sorted(p.files)))
+    section.paragraphs.append(f"Total Files: {sum(len(p.files) for p in phases)}")
+    return section
+
+
+def _quality(phases: list[PhaseState]) -> Section:
+    section = Section("Data quality")
+    for p in phases:
+        counted = [(t.name, float(t.row_count)) for t in p.tables if t.row_count is not None]
+        if counted:
+            section.charts.append(Chart(f"Rows per table: {TITLES[p.name.value]}", tuple(counted)))
+        for check in p.checks:
+            histogram = check.metrics.get("histogram")
+            if isinstance(histogram, dict) and histogram:
+                bars = tuple((str(k), float(v)) for k, v in histogram.items())
+                section.charts.append(
+                    Chart(f"{check.name} ({check.table or p.name.value})", bars, "ids")
+                )
+    rows = tuple(
+        (
+            TITLES[p.name.value],
+            c.name,
+            c.table or "-",
+            c.status.upper(),
+            c.detail,
+            _metrics(c.metrics),
+        )
+        for p in phases
+        for c in p.checks
+    )
+    if rows:
+        section.tables.append(
+            Table(("Phase", "Check", "Table", "Result", "Detail", "Metrics"), rows)
+        )
+    else:
+        section.paragraphs.append("No validation has run yet.")
+    return section
+
+
+def _metrics(metrics: dict[str, object]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in metrics.items() if not isinstance(v, dict | list))
+
+
+def _preflight(state: PipelineState) -> Section:
+    rows = tuple(
+        (
+            f.get("severity", "").upper(),
+            f.get("check", ""),
+            f.get("table", "-"),
+            f.get("detail", ""),
+        )
+        for f in state.preflight
+    )
+    tables = [Table(("Severity", "Check", "Table", "Detail"), rows)] if rows else []
+    return Section("Pre-flight checks", tables=tables)
+
+
+def _decisions(state: PipelineState) -> Section:
+    rows = tuple(
+        (d.at, d.phase, d.step, d.situation, d.choice, d.by, d.reason) for d in state.decisions
+    )
+    if not rows:
+        return Section("Decisions", ["No decision was needed."])
+    header = ("At", "Phase", "Step", "Situation", "Choice", "By", "Reason")
+    return Section("Decisions", tables=[Table(header, rows)])
+
+
+def _deployments(state: PipelineState, phases: list[PhaseState]) -> Section:
+    local = state.global_config.get("target") != "td"
+    endpoint = state.global_config.get("td_endpoint", "")
+    rows = []
+    for p in phases:
+        for w in p.workflows:
+            if w.attempt_id:
+                inspect = (
+                    f"cdpo digdag attempt {w.attempt_id}"
+                    if local
+                    else f"td -e {endpoint} wf session {w.session_id}"
+                )
+                rows.append(
+                    (
+                        TITLES[p.name.value],
+                        w.workflow,
+                        w.session_id or "-",
+                        w.attempt_id,
+                        w.status,
+                        human_duration(w.duration_seconds),
+                        inspect,
+                    )
+                )
+    header = ("Phase", "Workflow", "Session", "Attempt", "Status", "Duration", "Inspect with")
+    day = state.started_at[:10].replace("-", "")
+    section = Section("Deployment records", [f"Logs: {LOG_DIR}/{day}/"])
+    if rows:
+        section.tables.append(Table(header, tuple(rows)))
+    return section
+
+
+def _next_steps(state: PipelineState, phases: list[PhaseState]) -> Section:
+    section = Section("Next steps")
+    done = [p for p in phases if p.status is Status.COMPLETED]
+    failed = [p for p in phases if p.status is Status.FAILED or p.error]
+    if failed:
+        section.paragraphs.append(
+            f"Fix {TITLES[failed[0].name.value]} ({failed[0].error}), then run `cdpo retry`."
+        )
+    for p in done:
+        for w in p.workflows:
+            section.paragraphs.append(
+                f"Schedule {p.project}/{w.workflow}: add a `schedule:` block (e.g. `daily>: 02:00:00`) "
+                "to its .dig file and push it again."
+            )
+    verify = [f"SELECT COUNT(*) FROM {t.name};" for p in done for t in p.tables]
+    if verify:
+        section.paragraphs.append("Verification and monitoring queries:")
+        section.code.append("\n".join(verify))
+    return section

@@ -1,0 +1,36 @@
+"""``open_target``: the target pipeline.yml names, imported only when asked for (dlt's factories)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from cdpo.errors import ConfigError
+from cdpo.targets.base import Target
+
+__all__ = ["open_target"]
+
+
+def open_target(pipeline: Any, root: Path) -> Target:
+    """The ``local`` or ``td`` target of ``pipeline``, rooted at the pipeline's directory.
+
+    Raises:
+        ConfigError: the target is not available in this version of cdpo.
+    """
+    root = Path(root)
+    if pipeline.target == "local":
+        from cdpo.targets.local import LocalTarget
+
+        warehouse = root / pipeline.local.warehouse
+        warehouse.parent.mkdir(parents=True, exist_ok=True)
+        return LocalTarget(root, warehouse)
+    try:
+        from cdpo.targets.td import TdTarget  # type: ignore[attr-defined]
+    except ImportError:
+        raise ConfigError(
+            "the td target is not available in this version of cdpo",
+            file=root / "pipeline.yml",
+            field="target",
+            hint="Use `target: local` to run the pipeline on this machine.",
+        ) from None
+    return TdTarget(pipeline, root)  # type: ignore[no-any-return]

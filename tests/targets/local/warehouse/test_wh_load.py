@@ -131,6 +131,16 @@ def test_mode_option_overrides_out_mode(wh: Warehouse, tmp_path: Path) -> None:
     assert len(_rows(wh, "twice")) == 1
 
 
+def test_file_input_last_path_skips_loaded_files(wh: Warehouse, tmp_path: Path) -> None:
+    for day in (1, 2, 3):
+        _write(tmp_path / "logs" / f"day_{day}.csv", f"id\n{day}\n")
+    config = _file_config(str(tmp_path / "logs" / "day_"))
+    config["in"]["last_path"] = str(tmp_path / "logs" / "day_2.csv")
+    result = run_td_load(wh, config, database="client_src", table="daily")
+    assert [p.name for p in result.files] == ["day_3.csv"]
+    assert [r["id"] for r in _rows(wh, "daily")] == [3]
+
+
 @pytest.fixture
 def replay_file(tmp_path: Path) -> Path:
     _write(
@@ -255,7 +265,7 @@ def test_bad_load_configs(
 
 def test_bad_column_name_in_a_file(wh: Warehouse, tmp_path: Path) -> None:
     _write(tmp_path / "bad.csv", 'id,"first name"\n1,a\n')
-    with pytest.raises(ConfigError, match="invalid column name 'first name'"):
+    with pytest.raises(ConfigError, match="column 'first name' is not a valid identifier"):
         run_td_load(wh, _file_config(str(tmp_path / "bad")), database="client_src", table="bad_t")
 
 

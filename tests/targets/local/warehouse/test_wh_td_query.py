@@ -68,6 +68,25 @@ def test_insert_into_creates_then_appends_adding_new_columns(wh: Warehouse) -> N
     assert [c.name for c in columns(wh, "client_src", "events")] == ["id", "name", "time", "email"]
 
 
+def test_appended_values_of_another_type_are_converted_or_null(wh: Warehouse) -> None:
+    run_td(wh, "SELECT 1 AS id", database="client_src", insert_into="mixed")
+    run_td(
+        wh, "SELECT '2' AS id UNION ALL SELECT 'abc'", database="client_src", insert_into="mixed"
+    )
+    assert _rows(wh, "SELECT id FROM mixed ORDER BY id NULLS LAST") == [
+        {"id": 1},
+        {"id": 2},
+        {"id": None},
+    ]
+
+
+def test_writing_job_stores_empty_last_results(wh: Warehouse) -> None:
+    job = run_td(
+        wh, "SELECT 1 AS id", database="client_src", create_table="written", store_last_results=True
+    )
+    assert (job.last_results, job.num_records) == ({}, 1)
+
+
 def test_insert_into_another_database(wh: Warehouse) -> None:
     wh.create_database("client_stg")
     run_td(wh, "SELECT 7 AS id", database="client_src", insert_into="client_stg.profiles")

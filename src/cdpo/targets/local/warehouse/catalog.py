@@ -143,14 +143,23 @@ def append(wh: Warehouse, staged: TableName, target: TableName) -> None:
     """Append ``staged``'s rows to ``target`` by column name, adding the columns it lacks.
 
     The target is created with the staged schema when missing (td> ``insert_into`` does this).
+    A value whose type differs from the column's is converted, or stored as NULL when it cannot
+    be: TD reads values that do not match the table schema as NULL.
     """
     if not table_exists(wh, target):
         replace(wh, staged, target)
         return
     staged_rel = wh.con.table(staged.sql)
-    existing = {c.lower() for c in wh.con.table(target.sql).columns}
+    target_rel = wh.con.table(target.sql)
+    existing = {c.lower(): t for c, t in zip(target_rel.columns, target_rel.types, strict=True)}
+    select = []
     for col, dtype in zip(staged_rel.columns, staged_rel.types, strict=True):
-        if col.lower() not in existing:
+        have = existing.get(col.lower())
+        if have is None:
             wh.con.execute(f"ALTER TABLE {target.sql} ADD COLUMN {quote(col)} {dtype}")
-    wh.con.execute(f"INSERT INTO {target.sql} BY NAME SELECT * FROM {staged.sql}")
+        if have is None or have == dtype:
+            select.append(quote(col))
+        else:
+            select.append(f"TRY_CAST({quote(col)} AS {have}) AS {quote(col)}")
+    wh.con.execute(f"INSERT INTO {target.sql} BY NAME SELECT {', '.join(select)} FROM {staged.sql}")
     wh.con.execute(f"DROP TABLE {staged.sql}")

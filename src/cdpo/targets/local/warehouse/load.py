@@ -134,7 +134,7 @@ def _source(
         raise ConfigError("missing the connector type (e.g. 'file', 'shopify_v2')", field="in.type")
     field = section.get("incremental_field")
     if kind in _FILE_TYPES:
-        files = _prefix_files(section.get("path_prefix"), base_dir)
+        files = _prefix_files(section.get("path_prefix"), base_dir, section.get("last_path"))
         return parser_source(section.get("parser"), files, origin="in"), field
     if replay is None:
         raise ConfigError(
@@ -146,8 +146,10 @@ def _source(
     return source, replay_field or field
 
 
-def _prefix_files(prefix: object, base_dir: Path | None) -> tuple[Path, ...]:
-    """Files whose path starts with ``prefix``, as embulk's local file input lists them."""
+def _prefix_files(prefix: object, base_dir: Path | None, last_path: object) -> tuple[Path, ...]:
+    """Files whose path starts with ``prefix``, sorted, as embulk's local file input lists them;
+    with ``last_path`` (embulk's incremental file loading) only the paths sorting after it.
+    """
     if not isinstance(prefix, str) or not prefix:
         raise ConfigError("an 'in.type: file' load needs 'path_prefix'", field="in.path_prefix")
     path = Path(prefix)
@@ -156,12 +158,12 @@ def _prefix_files(prefix: object, base_dir: Path | None) -> tuple[Path, ...]:
     folder = path if prefix.endswith("/") else path.parent
     if not folder.is_dir():
         raise ConfigError(f"file not found: no directory {folder}", field="in.path_prefix")
-    files = tuple(
-        sorted(p for p in folder.rglob("*") if p.is_file() and str(p).startswith(str(path)))
-    )
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and str(p).startswith(str(path)))
     if not files:
         raise ConfigError(f"file not found: no file starts with {path}", field="in.path_prefix")
-    return files
+    if last_path:
+        files = [p for p in files if str(p) > str(last_path)]
+    return tuple(files)
 
 
 def _incremental(

@@ -1,8 +1,9 @@
 """Validate and quote the names that reach SQL: databases, tables and columns (one helper each).
 
 Database and table names follow Treasure Data's rule: 3 to 128 characters, lowercase letters,
-digits and ``_`` (docs.treasuredata.com/articles/project-product-documentation/naming-requirements). Column names may also hold upper-case
-letters (file headers often do) but never quotes, spaces or dots.
+digits and ``_`` (docs.treasuredata.com/articles/project-product-documentation/naming-requirements).
+Column names follow ``cdpo.sql.validate_identifier``, the rule for every configured name, and
+quoting is ``cdpo.sql.quote_identifier``.
 """
 
 from __future__ import annotations
@@ -11,13 +12,12 @@ import re
 from dataclasses import dataclass
 
 from cdpo.errors import ConfigError
+from cdpo.sql import quote_identifier, validate_identifier
 
 __all__ = ["TableName", "quote", "sql_literal", "table_name", "valid_column", "valid_name"]
 
 _NAME = re.compile(r"^[a-z0-9_]{3,128}$")
-_COLUMN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
 _NAME_RULE = "3-128 characters: lowercase letters, digits and '_'"
-_COLUMN_RULE = "a letter or '_' then up to 127 letters, digits or '_'"
 
 
 def valid_name(name: object, *, field: str = "name") -> str:
@@ -33,20 +33,18 @@ def valid_name(name: object, *, field: str = "name") -> str:
 
 
 def valid_column(name: object, *, field: str = "column") -> str:
-    """Return ``name`` if it is a valid column name, else raise ``ConfigError``."""
-    if not isinstance(name, str) or not _COLUMN.match(name):
-        raise ConfigError(f"invalid column name {name!r}: expected {_COLUMN_RULE}", field=field)
-    return name
+    """Return ``name`` if it is a valid column name (``cdpo.sql``'s identifier rule), else raise."""
+    return validate_identifier(name, what=f"{field}: column")
 
 
 def quote(*parts: str) -> str:
-    """Quote already validated identifiers as one dotted SQL name.
+    """Quote identifiers as one dotted SQL name (each part by ``cdpo.sql.quote_identifier``).
 
     Example:
         >>> quote("client_src", "orders")
         '"client_src"."orders"'
     """
-    return ".".join('"' + part.replace('"', '""') + '"' for part in parts)
+    return ".".join(quote_identifier(part) for part in parts)
 
 
 def sql_literal(value: str) -> str:

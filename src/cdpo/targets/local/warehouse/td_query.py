@@ -138,7 +138,9 @@ def run_td(
         num_records = _num_records(wh, statements, result)
         if target and staged:
             num_records = _write(wh, staged, target, upload_time, replace=bool(create_table))
-    first = result.records()[0] if store_last_results and result.rows else {}
+    # A job that writes a table has no result rows on TD, so it stores an empty last_results.
+    rows = result.records() if store_last_results and not target else []
+    first = rows[0] if rows else {}
     return TdJobResult(
         result, num_records, {k: jsonable(v) for k, v in first.items()}, tuple(statements)
     )

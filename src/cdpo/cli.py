@@ -89,6 +89,10 @@ WarehouseOpt = Annotated[
         "--warehouse", help="DuckDB warehouse file (default ROOT/.cdpo/warehouse.duckdb)."
     ),
 ]
+ReplayOpt = Annotated[
+    str | None,
+    typer.Option("--replay", help="Replay mapping: local files for SaaS td_load> connectors."),
+]
 
 
 @digdag_app.command("check")
@@ -116,6 +120,7 @@ def digdag_run(
     ] = None,
     root: RootOpt = ".",
     warehouse: WarehouseOpt = None,
+    replay: ReplayOpt = None,
 ) -> int:
     """Run a workflow now, printing each task as it starts and ends."""
     from pathlib import Path
@@ -130,6 +135,7 @@ def digdag_run(
         session=session,
         root=Path(root),
         warehouse=Path(warehouse) if warehouse else None,
+        replay=Path(replay) if replay else None,
         on_event=print_event,
     )
     print_attempt(attempt)
@@ -137,7 +143,9 @@ def digdag_run(
 
 
 @digdag_app.command("retry")
-def digdag_retry(attempt_id: str, root: RootOpt = ".", warehouse: WarehouseOpt = None) -> int:
+def digdag_retry(
+    attempt_id: str, root: RootOpt = ".", warehouse: WarehouseOpt = None, replay: ReplayOpt = None
+) -> int:
     """Run a new attempt of a session that resumes from the failed tasks."""
     from pathlib import Path
 
@@ -148,6 +156,7 @@ def digdag_retry(attempt_id: str, root: RootOpt = ".", warehouse: WarehouseOpt =
         attempt_id,
         root=Path(root),
         warehouse=Path(warehouse) if warehouse else None,
+        replay=Path(replay) if replay else None,
         on_event=print_event,
     )
     print_attempt(attempt)

@@ -62,8 +62,8 @@ def run_project(
     session: str | None = None,
     root: Path = Path("."),
     warehouse: Path | None = None,
+    replay: Path | None = None,
     on_event: EventHandler | None = None,
-    retry_interval_scale: float = 1.0,
 ) -> Attempt:
     """Push ``project_dir`` to the local store under ``root`` and run ``workflow`` in the foreground.
 
@@ -71,7 +71,7 @@ def run_project(
     """
     name = workflow.removesuffix(".dig")
     moment = _session_time(project_dir, name, session)
-    with LocalTarget(root, warehouse, retry_interval_scale=retry_interval_scale) as target:
+    with LocalTarget(root, warehouse, replay=replay) as target:
         revision = target.push(project_dir)
         return target.run(revision.project, name, parse_params(params), moment, on_event=on_event)
 
@@ -81,8 +81,9 @@ def retry_attempt(
     *,
     root: Path = Path("."),
     warehouse: Path | None = None,
+    replay: Path | None = None,
     on_event: EventHandler | None = None,
 ) -> Attempt:
     """Run a new attempt of the attempt's session that resumes from its failed tasks."""
-    with LocalTarget(root, warehouse) as target:
+    with LocalTarget(root, warehouse, replay=replay) as target:
         return target.resume(attempt_id, on_event=on_event)

@@ -13,6 +13,7 @@ import json
 import tarfile
 import threading
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,13 @@ from typing import Any
 from cdpo.errors import CdpoError, ConflictError, NotFoundError, UnsupportedOperatorError
 from cdpo.targets.local.store import AttemptRecorder, Store
 
-__all__ = ["archive_project", "push_project", "run_attempt", "start_attempt"]
+__all__ = [
+    "AttemptOptions",
+    "archive_project",
+    "push_project",
+    "run_attempt",
+    "start_attempt",
+]
 
 CANCEL_POLL_SECONDS = 0.2
 _SKIP_PARTS = {".cdpo", ".digdag", "__pycache__", ".venv", "venv", ".git"}
@@ -134,48 +141,25 @@ def _extracted(store: Store, project: str, revision: Any) -> Path:
     return target
 
 
-def run_attempt(
-    store: Store,
-    attempt_id: int,
-    *,
-    warehouse: Path | None = None,
-    on_event: Callable[[str, str, str | None], None] | None = None,
-    retry_interval_scale: float = 1.0,
-) -> bool:
-    """Run one attempt to its end, recording every task; True on success. Honours kill requests."""
-    from cdpo.targets.local.digdag import (
-        OPERATORS,
-        Executor,
-        RunSettings,
-        builtin_params,
-        load_workflow_from_archive,
-    )
+@dataclass(frozen=True)
+class AttemptOptions:
+    """How attempts run: the warehouse file, the replay mapping for connector loads, a task
+    event callback (``cdpo digdag run`` prints with it) and a factor on retry intervals (tests: 0).
+    """
 
-    row = store.attempt(attempt_id)
-    revision = store.revision(int(row["project_id"]), row["revision"])
+    warehouse: Path | None = None
+    replay: Path | None = None
+    on_event: Callable[[str, str, str | None], None] | None = None
+    retry_interval_scale: float = 1.0
+
+
+def run_attempt(store: Store, attempt_id: int, options: AttemptOptions = AttemptOptions()) -> bool:
+    """Run one attempt to its end, recording every task; True on success. Honours kill requests."""
+    from cdpo.targets.local.digdag import OPERATORS, Executor
+
     try:
-        directory = _extracted(store, row["project"], revision)
-        workflow = load_workflow_from_archive(directory, row["workflow"])
-        session_time = datetime.fromisoformat(row["session_time"])
-        builtins = {
-            **builtin_params(session_time, workflow.timezone, workflow.schedule),
-            "session_id": str(row["session_id"]),
-            "session_uuid": row["uuid"],
-            "attempt_id": str(attempt_id),
-            "project_id": str(row["project_id"]),
-            "project_name": row["project"],
-        }
-        settings = RunSettings(
-            project_dir=directory,
-            builtins=builtins,
-            params=json.loads(row["params"]),
-            warehouse=warehouse or store.directory / "warehouse.duckdb",
-            secrets=_secret,
-            retry_interval_scale=retry_interval_scale,
-            on_event=on_event,
-            require=_requirer(store, row, warehouse, on_event, retry_interval_scale),
-        )
-        recorder = AttemptRecorder(store, attempt_id, row["resume_from"])
+        settings, workflow = _settings(store, attempt_id, options)
+        recorder = AttemptRecorder(store, attempt_id, store.attempt(attempt_id)["resume_from"])
         executor = Executor(workflow, settings, recorder, OPERATORS)
     except CdpoError as error:
         store.finish_attempt(attempt_id, False, error.message)
@@ -190,6 +174,39 @@ def run_attempt(
         executor.cancel.set()
     store.finish_attempt(attempt_id, outcome.ok, outcome.error)
     return outcome.ok
+
+
+def _settings(store: Store, attempt_id: int, options: AttemptOptions) -> tuple[Any, Any]:
+    """The attempt's ``RunSettings`` (built-ins, params, files) and its workflow."""
+    from cdpo.targets.local.digdag import RunSettings, builtin_params, load_workflow_from_archive
+
+    row = store.attempt(attempt_id)
+    directory = _extracted(
+        store, row["project"], store.revision(int(row["project_id"]), row["revision"])
+    )
+    workflow = load_workflow_from_archive(directory, row["workflow"])
+    builtins = {
+        **builtin_params(
+            datetime.fromisoformat(row["session_time"]), workflow.timezone, workflow.schedule
+        ),
+        "session_id": str(row["session_id"]),
+        "session_uuid": row["uuid"],
+        "attempt_id": str(attempt_id),
+        "project_id": str(row["project_id"]),
+        "project_name": row["project"],
+    }
+    settings = RunSettings(
+        project_dir=directory,
+        builtins=builtins,
+        params=json.loads(row["params"]),
+        warehouse=options.warehouse or store.directory / "warehouse.duckdb",
+        replay=options.replay,
+        secrets=_secret,
+        retry_interval_scale=options.retry_interval_scale,
+        on_event=options.on_event,
+        require=_requirer(store, row, options),
+    )
+    return settings, workflow
 
 
 def _watch_cancel(store: Store, attempt_id: int, cancel: threading.Event) -> None:
@@ -207,9 +224,7 @@ def _secret(name: str) -> str:
     return os.environ["CDPO_SECRET_" + name.upper().replace(".", "_")]
 
 
-def _requirer(
-    store: Store, row: Any, warehouse: Path | None, on_event: Any, scale: float
-) -> Callable[..., bool]:
+def _requirer(store: Store, row: Any, options: AttemptOptions) -> Callable[..., bool]:
     """``require>``: run (or reuse) the other workflow's session of the same project, in-process."""
 
     def require(
@@ -221,19 +236,14 @@ def _requirer(
         cancel: threading.Event,
     ) -> bool:
         moment = datetime.fromisoformat(session_time or row["session_time"])
-        project_id = int(row["project_id"])
-        existing = store.session_by_time(project_id, workflow, _session_text(moment, "UTC"))
-        if existing is None:
-            existing = _find_session(store, project_id, workflow, moment)
+        existing = _find_session(store, int(row["project_id"]), workflow, moment)
         if existing is not None:
             last = store.attempts_of_session(int(existing["id"]))[-1]
             done_ok = bool(last["done"]) and bool(last["success"])
             if rerun_on == "none" or (rerun_on == "failed" and done_ok):
                 return done_ok
         _, attempt = start_attempt(store, row["project"], workflow, params, moment, rerun=True)
-        return run_attempt(
-            store, attempt, warehouse=warehouse, on_event=on_event, retry_interval_scale=scale
-        )
+        return run_attempt(store, attempt, options)
 
     return require
 

@@ -35,6 +35,8 @@ from cdpo.targets.local.store import Store
 
 __all__ = ["DEFAULT_WAIT_TIMEOUT", "LocalTarget"]
 
+EventHandler = Callable[[str, str, str | None], None]
+
 DEFAULT_WAIT_TIMEOUT = 3600.0
 """Seconds ``wait`` follows an attempt before giving up."""
 _POLL_SECONDS = 0.2
@@ -55,14 +57,25 @@ class LocalTarget(Target):
     )
 
     def __init__(
-        self, root: Path, warehouse: Path | None = None, *, retry_interval_scale: float = 1.0
+        self,
+        root: Path,
+        warehouse: Path | None = None,
+        *,
+        replay: Path | None = None,
+        retry_interval_scale: float = 1.0,
     ) -> None:
         self.root = Path(root).resolve()
         self.store = Store(self.root)
         self.warehouse_path = (
             Path(warehouse).resolve() if warehouse else self.store.directory / "warehouse.duckdb"
         )
+        self.replay = Path(replay).resolve() if replay else None
         self.retry_interval_scale = retry_interval_scale
+
+    def _options(self, on_event: EventHandler | None = None) -> Any:
+        from cdpo.targets.local.runner import AttemptOptions
+
+        return AttemptOptions(self.warehouse_path, self.replay, on_event, self.retry_interval_scale)
 
     def close(self) -> None:
         self.store.close()
@@ -113,7 +126,7 @@ class LocalTarget(Target):
         workflow: str,
         params: Mapping[str, Any] | None = None,
         session_time: datetime | None = None,
-        on_event: Callable[[str, str, str | None], None] | None = None,
+        on_event: EventHandler | None = None,
     ) -> Attempt:
         """Run a session in this process (a new attempt if the session exists) and return it."""
         from cdpo.targets.local.runner import run_attempt
@@ -121,13 +134,7 @@ class LocalTarget(Target):
         _, attempt_id = self._start(project, workflow, params, session_time, rerun=True)
         if on_event is not None:
             on_event("attempt", str(attempt_id), None)
-        run_attempt(
-            self.store,
-            attempt_id,
-            warehouse=self.warehouse_path,
-            on_event=on_event,
-            retry_interval_scale=self.retry_interval_scale,
-        )
+        run_attempt(self.store, attempt_id, self._options(on_event))
         return self.attempt(str(attempt_id))
 
     def retry(self, attempt_id: str) -> SessionRef:
@@ -135,22 +142,14 @@ class LocalTarget(Target):
         self._spawn(new_id)
         return self._ref(new_id)
 
-    def resume(
-        self, attempt_id: str, on_event: Callable[[str, str, str | None], None] | None = None
-    ) -> Attempt:
+    def resume(self, attempt_id: str, on_event: EventHandler | None = None) -> Attempt:
         """Like ``retry`` but runs the new attempt in this process; returns it when done."""
         from cdpo.targets.local.runner import run_attempt
 
         new_id = self._retry_attempt(attempt_id)
         if on_event is not None:
             on_event("attempt", str(new_id), None)
-        run_attempt(
-            self.store,
-            new_id,
-            warehouse=self.warehouse_path,
-            on_event=on_event,
-            retry_interval_scale=self.retry_interval_scale,
-        )
+        run_attempt(self.store, new_id, self._options(on_event))
         return self.attempt(str(new_id))
 
     def _retry_attempt(self, attempt_id: str) -> int:
@@ -171,7 +170,7 @@ class LocalTarget(Target):
     def _spawn(self, attempt_id: int) -> None:
         from cdpo.targets.local.worker import spawn
 
-        pid = spawn(self.root, attempt_id, self.warehouse_path)
+        pid = spawn(self.root, attempt_id, self._options())
         self.store.set_attempt(attempt_id, pid=pid)
 
     def _ref(self, attempt_id: int) -> SessionRef:

@@ -1,6 +1,6 @@
 """The worker process that runs one attempt, so callers can poll, kill and read logs meanwhile.
 
-Usage: ``python -m cdpo.targets.local.worker ROOT ATTEMPT_ID [WAREHOUSE]``. Everything it does
+Usage: ``python -m cdpo.targets.local.worker ROOT ATTEMPT_ID [WAREHOUSE REPLAY SCALE]``. Everything it does
 lands in the store; a failure to even start is recorded on the attempt.
 """
 
@@ -9,17 +9,24 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from cdpo.errors import CdpoError
 
 __all__ = ["main", "spawn"]
 
 
-def spawn(root: Path, attempt_id: int, warehouse: Path | None) -> int:
-    """Start the worker for ``attempt_id`` in its own process group; its pid."""
+def spawn(root: Path, attempt_id: int, options: Any) -> int:
+    """Start the worker for ``attempt_id`` in its own process group; its pid.
+
+    ``options`` is the ``AttemptOptions`` to pass on (files only: callbacks stay in the caller).
+    """
     argv = [sys.executable, "-m", "cdpo.targets.local.worker", str(root), str(attempt_id)]
-    if warehouse is not None:
-        argv.append(str(warehouse))
+    argv += [
+        str(options.warehouse or ""),
+        str(options.replay or ""),
+        repr(options.retry_interval_scale),
+    ]
     log = Path(root) / ".cdpo" / f"worker-{attempt_id}.log"
     with log.open("ab") as output:
         process = subprocess.Popen(
@@ -33,14 +40,17 @@ def spawn(root: Path, attempt_id: int, warehouse: Path | None) -> int:
 
 
 def main(argv: list[str]) -> int:
-    from cdpo.targets.local.runner import run_attempt
+    from cdpo.targets.local.runner import AttemptOptions, run_attempt
     from cdpo.targets.local.store import Store
 
     root, attempt_id = Path(argv[0]), int(argv[1])
-    warehouse = Path(argv[2]) if len(argv) > 2 else None
+    warehouse, replay, scale = [*argv[2:], "", "", "1.0"][:3]
+    options = AttemptOptions(
+        Path(warehouse) if warehouse else None, Path(replay) if replay else None, None, float(scale)
+    )
     store = Store(root)
     try:
-        return 0 if run_attempt(store, attempt_id, warehouse=warehouse) else 1
+        return 0 if run_attempt(store, attempt_id, options) else 1
     except CdpoError as error:
         print(error.message, file=sys.stderr)
         return 1

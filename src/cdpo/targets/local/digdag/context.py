@@ -48,6 +48,7 @@ class RunSettings:
     builtins: dict[str, Any]
     params: dict[str, Any] = field(default_factory=dict)
     warehouse: Path | None = None
+    replay: Path | None = None
     secrets: Callable[[str], str] | None = None
     retry_interval_scale: float = 1.0
     require: Callable[..., bool] | None = None

@@ -202,10 +202,11 @@ class Executor:
             result = self._operate(task, full_name, task_id, config, file)
         except CdpoError as error:
             self.recorder.log(task_id, f"error: {error.message}")
-            return Outcome(False, error=error.message), params
+            return Outcome(False, error=error.message, canceled=self.cancel.is_set()), params
         except Exception as error:  # an operator bug must not kill the attempt's bookkeeping
             self.recorder.log(task_id, redact(traceback.format_exc()))
-            return Outcome(False, error=f"{type(error).__name__}: {redact(str(error))}"), params
+            message = f"{type(error).__name__}: {redact(str(error))}"
+            return Outcome(False, error=message, canceled=self.cancel.is_set()), params
         if self.cancel.is_set():
             return Outcome(False, result.store, "killed", canceled=True), params
         if result.subtasks is None:

@@ -1,4 +1,8 @@
-"""Fixtures for the warehouse tests: a real DuckDB file in ``tmp_path`` with one TD database."""
+"""Fixtures for the warehouse tests: a real DuckDB file with one empty TD database per test.
+
+Opening a warehouse installs TD's functions (a few hundred milliseconds), so the tests share one
+open file and each starts from a wiped catalog; tests about opening use their own file.
+"""
 
 from __future__ import annotations
 
@@ -15,9 +19,22 @@ def wh_path(tmp_path: Path) -> Path:
     return tmp_path / "warehouse.duckdb"
 
 
-@pytest.fixture
-def wh(wh_path: Path) -> Iterator[Warehouse]:
-    """An open warehouse holding the empty database ``client_src``."""
-    with Warehouse(wh_path, lock_timeout=0) as warehouse:
-        warehouse.create_database("client_src")
+@pytest.fixture(scope="session")
+def _shared_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Warehouse]:
+    with Warehouse(tmp_path_factory.mktemp("wh") / "shared.duckdb", lock_timeout=0) as warehouse:
         yield warehouse
+
+
+@pytest.fixture
+def wh(_shared_warehouse: Warehouse) -> Warehouse:
+    """An open warehouse holding only the empty database ``client_src``."""
+    con = _shared_warehouse.con
+    con.execute("USE main")
+    schemas = con.execute(
+        "SELECT schema_name FROM information_schema.schemata "
+        "WHERE catalog_name = current_database() AND schema_name <> 'main'"
+    ).fetchall()
+    for (schema,) in schemas:
+        con.execute(f'DROP SCHEMA "{schema}" CASCADE')
+    _shared_warehouse.create_database("client_src")
+    return _shared_warehouse

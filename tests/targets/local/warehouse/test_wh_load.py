@@ -135,10 +135,12 @@ def test_file_input_last_path_skips_loaded_files(wh: Warehouse, tmp_path: Path) 
     for day in (1, 2, 3):
         _write(tmp_path / "logs" / f"day_{day}.csv", f"id\n{day}\n")
     config = _file_config(str(tmp_path / "logs" / "day_"))
-    config["in"]["last_path"] = str(tmp_path / "logs" / "day_2.csv")
+    config["in"].update(incremental=True, last_path=str(tmp_path / "logs" / "day_2.csv"))
     result = run_td_load(wh, config, database="client_src", table="daily")
     assert [p.name for p in result.files] == ["day_3.csv"]
     assert [r["id"] for r in _rows(wh, "daily")] == [3]
+    config["in"]["last_path"] = str(tmp_path / "logs" / "day_3.csv")
+    assert run_td_load(wh, config, database="client_src", table="daily").num_records == 0
 
 
 @pytest.fixture
@@ -248,10 +250,6 @@ def test_replay_entry_by_exact_name_with_csv_parser_of_the_config(
             "filter type 'rename' is not supported",
         ),
         ({"in": {"type": "klaviyo"}}, "cannot run locally without a replay mapping"),
-        (
-            {"in": {"type": "file", "path_prefix": "data/a", "incremental": True}},
-            "has no incremental field",
-        ),
     ],
 )
 def test_bad_load_configs(
@@ -290,6 +288,22 @@ def test_replay_errors_name_the_mapping_file(wh: Warehouse, replay_file: Path) -
         run_td_load(wh, wrong, database="client_src", table="shopify_products", replay=replay)
     with pytest.raises(ConfigError, match=r"replay.yml.*no replay entry for client_src.other"):
         run_td_load(wh, wrong, database="client_src", table="other", replay=replay)
+
+
+def test_incremental_connector_load_needs_a_field(wh: Warehouse, tmp_path: Path) -> None:
+    _write(tmp_path / "lists.csv", "id\n1\n")
+    mapping = _write(
+        tmp_path / "replay.yml", "tables:\n  '*.klaviyo_lists': {files: [lists.csv]}\n"
+    )
+    config = {"in": {"type": "klaviyo", "incremental": True, "start_time": "2024-01-01"}}
+    with pytest.raises(ConfigError, match="has no incremental field"):
+        run_td_load(
+            wh,
+            config,
+            database="client_src",
+            table="klaviyo_lists",
+            replay=load_replay_mapping(mapping),
+        )
 
 
 @pytest.mark.parametrize(

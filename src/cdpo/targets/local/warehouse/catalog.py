@@ -74,20 +74,20 @@ def presto_type(dtype: DuckDBPyType) -> str:
 
 
 def table_exists(wh: Warehouse, name: TableName) -> bool:
-    row = wh.con.execute(
+    row = wh.first(
         "SELECT count(*) FROM information_schema.tables WHERE table_catalog = current_database() "
         "AND table_schema = ? AND table_name = ?",
         [name.database, name.table],
-    ).fetchone()
+    )
     return bool(row and row[0])
 
 
 def _table_names(wh: Warehouse, database: str) -> list[str]:
-    rows = wh.con.execute(
+    rows = wh.run(
         "SELECT table_name FROM information_schema.tables WHERE table_catalog = current_database() "
         "AND table_schema = ? ORDER BY table_name",
         [database],
-    ).fetchall()
+    ).rows
     return [r[0] for r in rows]
 
 
@@ -113,7 +113,7 @@ def tables(wh: Warehouse, database: str) -> list[TableInfo]:
     wh.require_database(database)
     found = []
     for table in _table_names(wh, database):
-        count = wh.con.execute(f"SELECT count(*) FROM {quote(database, table)}").fetchone()
+        count = wh.first(f"SELECT count(*) FROM {quote(database, table)}")
         cols = tuple(columns(wh, database, table))
         found.append(TableInfo(database, table, int(count[0]) if count else 0, cols))
     return found
@@ -128,15 +128,13 @@ def ensure_time_column(wh: Warehouse, staged: TableName, upload_time: int) -> No
     """Give ``staged`` TD's ``time`` column (unix seconds) when it has none: the upload time."""
     present = [c.lower() for c in wh.con.table(staged.sql).columns]
     if "time" not in present:
-        wh.con.execute(
-            f"ALTER TABLE {staged.sql} ADD COLUMN time BIGINT DEFAULT {int(upload_time)}"
-        )
+        wh.run(f"ALTER TABLE {staged.sql} ADD COLUMN time BIGINT DEFAULT {int(upload_time)}")
 
 
 def replace(wh: Warehouse, staged: TableName, target: TableName) -> None:
     """Swap ``staged`` in as ``target`` (``out.mode: replace``, td> ``create_table``)."""
-    wh.con.execute(f"DROP TABLE IF EXISTS {target.sql}")
-    wh.con.execute(f"ALTER TABLE {staged.sql} RENAME TO {quote(target.table)}")
+    wh.run(f"DROP TABLE IF EXISTS {target.sql}")
+    wh.run(f"ALTER TABLE {staged.sql} RENAME TO {quote(target.table)}")
 
 
 def append(wh: Warehouse, staged: TableName, target: TableName) -> None:
@@ -156,10 +154,10 @@ def append(wh: Warehouse, staged: TableName, target: TableName) -> None:
     for col, dtype in zip(staged_rel.columns, staged_rel.types, strict=True):
         have = existing.get(col.lower())
         if have is None:
-            wh.con.execute(f"ALTER TABLE {target.sql} ADD COLUMN {quote(col)} {dtype}")
+            wh.run(f"ALTER TABLE {target.sql} ADD COLUMN {quote(col)} {dtype}")
         if have is None or have == dtype:
             select.append(quote(col))
         else:
             select.append(f"TRY_CAST({quote(col)} AS {have}) AS {quote(col)}")
-    wh.con.execute(f"INSERT INTO {target.sql} BY NAME SELECT {', '.join(select)} FROM {staged.sql}")
-    wh.con.execute(f"DROP TABLE {staged.sql}")
+    wh.run(f"INSERT INTO {target.sql} BY NAME SELECT {', '.join(select)} FROM {staged.sql}")
+    wh.run(f"DROP TABLE {staged.sql}")

@@ -39,12 +39,12 @@ def _kind(wh: Warehouse, staged: TableName, field: str, sample: str | None) -> s
     if types[field].id in _NUMERIC:
         return "number"
     if sample is None:
-        row = wh.con.execute(
+        row = wh.first(
             f"SELECT CAST({quote(field)} AS VARCHAR) FROM {staged.sql} "
             f"WHERE {quote(field)} IS NOT NULL LIMIT 1"
-        ).fetchone()
+        )
         sample = row[0] if row else None
-    parsed = wh.con.execute("SELECT TRY_CAST(? AS TIMESTAMPTZ)", [sample]).fetchone()
+    parsed = wh.first("SELECT TRY_CAST(? AS TIMESTAMPTZ)", [sample])
     return "timestamp" if parsed and parsed[0] is not None else "text"
 
 
@@ -56,7 +56,7 @@ _KEYS = {
 
 
 def _check_bound(wh: Warehouse, bound_sql: str, value: str, kind: str, field: str) -> None:
-    row = wh.con.execute(f"SELECT {bound_sql}", [value]).fetchone()
+    row = wh.first(f"SELECT {bound_sql}", [value])
     if not row or row[0] is None:
         raise ConfigError(
             f"bound {value!r} cannot be compared with {field!r}: expected a {kind}",
@@ -86,16 +86,16 @@ def apply_incremental(
     if drop:
         condition = " OR ".join([f"{key_sql} IS NULL", *drop])
         wh.run(f"DELETE FROM {staged.sql} WHERE {condition}", params)
-    row = wh.con.execute(
+    row = wh.first(
         f"SELECT CAST(arg_max({quote(field)}, {key_sql}) AS VARCHAR) FROM {staged.sql} "
         f"WHERE {key_sql} IS NOT NULL"
-    ).fetchone()
+    )
     return row[0] if row and row[0] is not None else start
 
 
 def _ensure_state(wh: Warehouse) -> None:
-    wh.con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(INTERNAL_SCHEMA)}")
-    wh.con.execute(
+    wh.run(f"CREATE SCHEMA IF NOT EXISTS {quote(INTERNAL_SCHEMA)}")
+    wh.run(
         f"CREATE TABLE IF NOT EXISTS {_STATE} (database VARCHAR, table_name VARCHAR, "
         "last_record VARCHAR, PRIMARY KEY (database, table_name))"
     )
@@ -104,10 +104,10 @@ def _ensure_state(wh: Warehouse) -> None:
 def read_last_record(wh: Warehouse, target: TableName) -> str | None:
     """The last value an earlier incremental load into ``target`` reached, if any."""
     _ensure_state(wh)
-    row = wh.con.execute(
+    row = wh.first(
         f"SELECT last_record FROM {_STATE} WHERE database = ? AND table_name = ?",
         [target.database, target.table],
-    ).fetchone()
+    )
     return row[0] if row else None
 
 
@@ -116,7 +116,7 @@ def save_last_record(wh: Warehouse, target: TableName, last_record: str | None) 
     if last_record is None:
         return
     _ensure_state(wh)
-    wh.con.execute(
+    wh.run(
         f"INSERT OR REPLACE INTO {_STATE} VALUES (?, ?, ?)",
         [target.database, target.table, last_record],
     )

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -85,11 +85,13 @@ def run_td_load(
     out_mode = _mode(mode, config)
     spec = time_spec(config.get("filters"))
     now = int(time.time()) if upload_time is None else int(upload_time)
+    if not source.files:  # every file is at or before last_path: nothing new to load
+        return LoadResult(target, 0, out_mode, ())
     staged = catalog.staging_name(target)
     with wh.transaction():
         stage_files(wh, source, staged)
         last = _incremental(wh, staged, target, section, field)
-        count = wh.con.execute(f"SELECT count(*) FROM {staged.sql}").fetchone()
+        count = wh.first(f"SELECT count(*) FROM {staged.sql}")
         _finish(wh, staged, target, spec, now, out_mode)
     return LoadResult(target, int(count[0]) if count else 0, out_mode, source.files, last)
 
@@ -134,8 +136,12 @@ def _source(
         raise ConfigError("missing the connector type (e.g. 'file', 'shopify_v2')", field="in.type")
     field = section.get("incremental_field")
     if kind in _FILE_TYPES:
-        files = _prefix_files(section.get("path_prefix"), base_dir, section.get("last_path"))
-        return parser_source(section.get("parser"), files, origin="in"), field
+        files = _prefix_files(section.get("path_prefix"), base_dir)
+        source = parser_source(section.get("parser"), files, origin="in")
+        last_path = section.get("last_path")
+        if last_path:  # embulk's incremental file loading: only paths sorting after last_path
+            source = replace(source, files=tuple(f for f in files if str(f) > str(last_path)))
+        return source, field
     if replay is None:
         raise ConfigError(
             f"connector {kind!r} cannot run locally without a replay mapping",
@@ -146,10 +152,8 @@ def _source(
     return source, replay_field or field
 
 
-def _prefix_files(prefix: object, base_dir: Path | None, last_path: object) -> tuple[Path, ...]:
-    """Files whose path starts with ``prefix``, sorted, as embulk's local file input lists them;
-    with ``last_path`` (embulk's incremental file loading) only the paths sorting after it.
-    """
+def _prefix_files(prefix: object, base_dir: Path | None) -> tuple[Path, ...]:
+    """Files whose path starts with ``prefix``, sorted, as embulk's local file input lists them."""
     if not isinstance(prefix, str) or not prefix:
         raise ConfigError("an 'in.type: file' load needs 'path_prefix'", field="in.path_prefix")
     path = Path(prefix)
@@ -161,8 +165,6 @@ def _prefix_files(prefix: object, base_dir: Path | None, last_path: object) -> t
     files = sorted(p for p in folder.rglob("*") if p.is_file() and str(p).startswith(str(path)))
     if not files:
         raise ConfigError(f"file not found: no file starts with {path}", field="in.path_prefix")
-    if last_path:
-        files = [p for p in files if str(p) > str(last_path)]
     return tuple(files)
 
 
@@ -173,8 +175,11 @@ def _incremental(
     section: Mapping[str, Any],
     field: str | None,
 ) -> str | None:
-    """Keep only the rows after the start value (up to the end value); returns the new last record."""
-    if not section.get("incremental"):
+    """Keep only the rows after the start value (up to the end value); returns the new last record.
+
+    A file input without an incremental field is incremental by ``last_path`` alone.
+    """
+    if not section.get("incremental") or (not field and section.get("type") in _FILE_TYPES):
         return None
     if not field:
         raise ConfigError(

@@ -164,7 +164,7 @@ def _num_records(wh: Warehouse, statements: list[str], result: QueryResult) -> i
 def _write(
     wh: Warehouse, staged: TableName, target: TableName, upload_time: int | None, *, replace: bool
 ) -> int:
-    count = wh.con.execute(f"SELECT count(*) FROM {staged.sql}").fetchone()
+    count = wh.first(f"SELECT count(*) FROM {staged.sql}")
     catalog.ensure_time_column(wh, staged, int(time.time()) if upload_time is None else upload_time)
     if replace:
         catalog.replace(wh, staged, target)

@@ -102,8 +102,7 @@ def _from_column_sql(column: str, dtype_id: str, spec: TimeSpec) -> str:
 def _value_sql(wh: Warehouse, value: int | str) -> str:
     if isinstance(value, int) or str(value).isdigit():
         return str(int(value))
-    row = wh.con.execute("SELECT CAST(floor(epoch(TRY_CAST(? AS TIMESTAMPTZ))) AS BIGINT)", [value])
-    parsed = row.fetchone()
+    parsed = wh.first("SELECT CAST(floor(epoch(TRY_CAST(? AS TIMESTAMPTZ))) AS BIGINT)", [value])
     if not parsed or parsed[0] is None:
         raise ConfigError(f"from_value {value!r} is not a unix time or timestamp", field="filters")
     return str(parsed[0])
@@ -142,9 +141,9 @@ def _set_column(
     wh.run(f"ALTER TABLE {staged.sql} ADD COLUMN {_NEW} BIGINT")
     wh.run(f"UPDATE {staged.sql} SET {_NEW} = {expr}")
     if source is not None:
-        bad = wh.con.execute(
+        bad = wh.first(
             f"SELECT CAST({quote(source)} AS VARCHAR) FROM {staged.sql} WHERE {_NEW} IS NULL LIMIT 1"
-        ).fetchone()
+        )
         if bad is not None:
             raise WorkflowError(
                 f"cannot compute '{column}' from column {source!r}: value {bad[0]!r} is not a "

@@ -91,9 +91,14 @@ class Warehouse:
             TargetError: the file cannot be opened at all (not a DuckDB file, no permission).
         """
         if self._con is None:
-            self._con = self._connect()
-            self._con.execute("SET TimeZone = 'UTC'")
-            sql_bridge.install_functions(self._con, self.session_time, read_only=self.read_only)
+            con = self._connect()
+            try:
+                con.execute("SET TimeZone = 'UTC'")
+                sql_bridge.install_functions(con, self.session_time, read_only=self.read_only)
+            except BaseException:
+                con.close()
+                raise
+            self._con = con
         return self
 
     def close(self) -> None:
@@ -182,6 +187,11 @@ class Warehouse:
         except duckdb.Error as exc:
             raise WorkflowError(f"SQL error: {exc}\nin statement:\n{statement}") from exc
 
+    def first(self, statement: str, params: Sequence[Any] | None = None) -> tuple[Any, ...] | None:
+        """The first row of one DuckDB statement, or None when it returns no row."""
+        rows = self.run(statement, params).rows
+        return rows[0] if rows else None
+
     def use(self, database: str | None) -> None:
         """Make ``database`` the default schema (``main`` when None)."""
         if database is None:
@@ -205,20 +215,18 @@ class Warehouse:
 
     def databases(self) -> list[str]:
         """The TD databases (DuckDB schemas) of this file, sorted."""
-        rows = self.con.execute(
+        rows = self.run(
             "SELECT schema_name FROM information_schema.schemata WHERE catalog_name = current_database()"
-        ).fetchall()
+        ).rows
         return sorted(r[0] for r in rows if r[0] not in _HIDDEN_SCHEMAS)
 
     def create_database(self, name: str) -> None:
         """Create a database; nothing happens when it exists."""
-        self.con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(valid_name(name, field='database'))}")
+        self.run(f"CREATE SCHEMA IF NOT EXISTS {quote(valid_name(name, field='database'))}")
 
     def drop_database(self, name: str) -> None:
         """Drop a database and its tables; nothing happens when it does not exist."""
-        self.con.execute(
-            f"DROP SCHEMA IF EXISTS {quote(valid_name(name, field='database'))} CASCADE"
-        )
+        self.run(f"DROP SCHEMA IF EXISTS {quote(valid_name(name, field='database'))} CASCADE")
 
     def require_database(self, name: str) -> str:
         """Return ``name`` if the database exists, else raise ``NotFoundError`` listing the others."""

@@ -80,6 +80,9 @@ class LocalTarget(Target):
     def close(self) -> None:
         self.store.close()
 
+    def __enter__(self) -> LocalTarget:
+        return self
+
     # -- workflows ------------------------------------------------------------------------------
 
     def push(self, project_dir: Path, project: str | None = None) -> Revision:

@@ -211,50 +211,43 @@ class TdForEach:
         )
 
 
-class TdWait:
-    """Polls the condition every ``interval`` (default 30s) until true; locally it gives up after
-    ``timeout`` (default: one check), since no other writer will change the local warehouse.
+def _poll(ctx: OperatorContext, options: Mapping[str, Any], condition: Any) -> OperatorResult:
+    """Check ``condition(wh)`` every ``interval`` (default 30s) until true; locally give up after
+    ``timeout`` (default: one check), since no other writer changes the local warehouse.
     """
+    interval = parse_duration(options.get("interval", "30s"), "interval")
+    deadline = time.monotonic() + parse_duration(options.get("timeout", "0s"), "timeout")
+    while True:
+        with open_warehouse(ctx) as wh:
+            if condition(wh):
+                return OperatorResult()
+        if time.monotonic() + interval > deadline:
+            raise WorkflowError(
+                "the wait condition is still false",
+                task=ctx.task_name,
+                hint="Locally nothing else writes the warehouse; set `timeout:` to keep polling.",
+            )
+        if not ctx.wait(interval):
+            raise WorkflowError("killed while waiting", task=ctx.task_name)
+
+
+class TdWait:
+    """``td_wait>: q.sql``: waits until the query's first value is true (see ``_poll``)."""
 
     check = staticmethod(_check_query_file)
 
     def run(self, ctx: OperatorContext) -> OperatorResult:
-        options = _options(ctx)
-        sql = _query(ctx, options)
-        return self._poll(ctx, options, lambda wh: self._condition(wh, sql, options, ctx))
-
-    def _condition(
-        self, wh: Any, sql: str, options: Mapping[str, Any], ctx: OperatorContext
-    ) -> bool:
         from cdpo.targets.local.warehouse import wait_condition
 
-        return bool(
-            wait_condition(wh, sql, database=_database(options, ctx), engine=_engine(options))
+        options = _options(ctx)
+        sql, database, engine = _query(ctx, options), _database(options, ctx), _engine(options)
+        return _poll(
+            ctx, options, lambda wh: wait_condition(wh, sql, database=database, engine=engine)
         )
 
-    def _poll(
-        self, ctx: OperatorContext, options: Mapping[str, Any], condition: Any
-    ) -> OperatorResult:
-        interval = parse_duration(options.get("interval", "30s"), "interval")
-        deadline = time.monotonic() + parse_duration(options.get("timeout", "0s"), "timeout")
-        while True:
-            with open_warehouse(ctx) as wh:
-                if condition(wh):
-                    return OperatorResult()
-            if time.monotonic() + interval > deadline:
-                raise WorkflowError(
-                    "the wait condition is still false",
-                    task=ctx.task_name,
-                    hint="Locally nothing else writes the warehouse; set `timeout:` to keep polling.",
-                )
-            if not ctx.wait(interval):
-                raise WorkflowError("killed while waiting", task=ctx.task_name)
 
-
-class TdWaitTable(TdWait):
+class TdWaitTable:
     """``td_wait_table>: table`` with ``rows: N``: waits until the table exists with N rows."""
-
-    check = None
 
     def run(self, ctx: OperatorContext) -> OperatorResult:
         from cdpo.targets.local.warehouse import tables
@@ -266,7 +259,7 @@ class TdWaitTable(TdWait):
             counts = {t.name: t.row_count for t in tables(wh, database)}
             return str(ctx.command) in counts and counts[str(ctx.command)] >= wanted
 
-        return self._poll(ctx, options, condition)
+        return _poll(ctx, options, condition)
 
 
 class TdTableExport:

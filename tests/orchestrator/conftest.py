@@ -34,6 +34,9 @@ class Project:
     def phase(self, name: str) -> dict[str, Any]:
         return self.state()["phases"][name]
 
+    def decisions(self, phase: str = "ingestion") -> list[dict[str, Any]]:
+        return [d for d in self.state()["decisions"] if d["phase"] == phase]
+
     def steps(self, name: str) -> dict[str, str]:
         return {k: v["status"] for k, v in self.phase(name)["steps"].items()}
 

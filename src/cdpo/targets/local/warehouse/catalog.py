@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from cdpo.targets.local.warehouse.warehouse import Warehouse
 
 __all__ = [
+    "NUMERIC_TYPE_IDS",
     "append",
     "columns",
     "ensure_time_column",
@@ -30,6 +31,11 @@ __all__ = [
     "table_exists",
     "tables",
 ]
+
+NUMERIC_TYPE_IDS = frozenset(
+    {"tinyint", "smallint", "integer", "bigint", "hugeint", "float", "double", "decimal"}
+)
+"""DuckDB type ids compared and converted as numbers (incremental values, add_time columns)."""
 
 _PRESTO_SCALARS = {
     "boolean": "boolean",

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from cdpo.errors import ConfigError
+from cdpo.targets.local.warehouse.catalog import NUMERIC_TYPE_IDS
 from cdpo.targets.local.warehouse.names import TableName, quote
 from cdpo.targets.local.warehouse.warehouse import INTERNAL_SCHEMA
 
@@ -21,9 +22,6 @@ if TYPE_CHECKING:
 
 __all__ = ["apply_incremental", "read_last_record", "save_last_record"]
 
-_NUMERIC = frozenset(
-    {"tinyint", "smallint", "integer", "bigint", "hugeint", "float", "double", "decimal"}
-)
 _STATE = quote(INTERNAL_SCHEMA, "load_state")
 
 
@@ -36,7 +34,7 @@ def _kind(wh: Warehouse, staged: TableName, field: str, sample: str | None) -> s
             f"(columns: {', '.join(relation.columns)})",
             field="incremental_field",
         )
-    if types[field].id in _NUMERIC:
+    if types[field].id in NUMERIC_TYPE_IDS:
         return "number"
     if sample is None:
         row = wh.first(

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from cdpo.errors import ConfigError, WorkflowError, did_you_mean
+from cdpo.targets.local.warehouse.catalog import NUMERIC_TYPE_IDS
 from cdpo.targets.local.warehouse.names import TableName, quote, sql_literal, valid_column
 
 if TYPE_CHECKING:
@@ -22,7 +23,6 @@ if TYPE_CHECKING:
 __all__ = ["TimeSpec", "apply_time", "time_spec"]
 
 _UNITS = {"sec": 1, "milli": 1_000, "micro": 1_000_000, "nano": 1_000_000_000}
-_NUMERIC = frozenset({"tinyint", "smallint", "integer", "bigint", "hugeint", "float", "double"})
 _SUPPORTED_FILTERS = ("add_time",)
 _NEW = "__cdpo_time"
 
@@ -90,7 +90,7 @@ def _add_time(item: Mapping[str, Any], where: str) -> TimeSpec:
 
 def _from_column_sql(column: str, dtype_id: str, spec: TimeSpec) -> str:
     ref = quote(column)
-    if dtype_id in _NUMERIC:
+    if dtype_id in NUMERIC_TYPE_IDS:
         return f"CAST(floor({ref} / {_UNITS[spec.unit]}) AS BIGINT)"
     if spec.timestamp_format:
         parsed = f"try_strptime(CAST({ref} AS VARCHAR), {sql_literal(spec.timestamp_format)})"

@@ -332,3 +332,73 @@ def test_inspection_commands(write_project, digdag_run, run_cdpo, runtime_root: 
     assert "first" in log.stdout and "second broke" not in log.stdout
     missing = run_cdpo("digdag", "attempt", "99", *root)
     assert missing.exit_code == 2 and "attempt 99 not found" in missing.stderr
+
+
+def test_parameter_scoping_export_store_local(write_project, digdag_run, local_target) -> None:
+    project = write_project(
+        {
+            "wf.dig": """
+            _export:
+              v: exported
+            +set:
+              py>: steps.put
+              value: stored
+            +read:
+              echo>: read ${v}
+            +local:
+              v: mine
+              echo>: local ${v}
+            +par:
+              _parallel: true
+              +left:
+                py>: steps.put
+                value: left
+              +right:
+                echo>: right sees ${v}
+            +after:
+              echo>: after ${v}
+            +scoped:
+              _export:
+                only: inner
+              +child:
+                echo>: child ${only}
+            +outside:
+              echo>: "outside ${typeof only === 'undefined' ? 'none' : only}"
+            """,
+            "steps.py": "import digdag\n\ndef put(value):\n    digdag.env.store({'v': value})\n",
+        }
+    )
+    result = digdag_run(project, "wf", "-p", "v=from-cli")
+    assert result.exit_code == 0, result.stdout
+    _, logs = _last(local_target)
+    assert "read stored" in logs  # a store overrides an earlier export
+    assert "local mine" in logs  # the task's own key wins
+    assert "right sees stored" in logs  # a parallel sibling does not see left's store
+    assert "after left" in logs  # the group's store flows to later tasks
+    assert "child inner" in logs and "outside none" in logs  # exports reach descendants only
+
+
+def test_duplicated_keys_are_rejected(write_project, run_cdpo) -> None:
+    project = write_project({"wf.dig": "_export:\n  a: 1\n_export:\n  b: 2\n+t:\n  echo>: x\n"})
+    result = run_cdpo("digdag", "check", str(project))
+    assert result.exit_code == 2
+    assert "wf.dig:3: duplicated key '_export' (first at line 1)" in result.stderr
+
+
+def test_secrets_come_from_the_environment_and_never_reach_logs(
+    write_project, digdag_run, local_target, monkeypatch
+) -> None:
+    monkeypatch.setenv("CDPO_SECRET_DB_PASSWORD", "hunter2-very-secret")
+    project = write_project(
+        {
+            "wf.dig": "+use:\n  sh>: echo password is ${secret:db.password}\n+boom:\n  fail>: bad ${secret:db.password}\n",
+        }
+    )
+    assert digdag_run(project, "wf").exit_code == 1
+    attempt, logs = _last(local_target)
+    assert "password is ****" in logs
+    assert "hunter2" not in logs and "hunter2" not in attempt.failed_tasks[0].error
+    missing = write_project({"wf.dig": "+use:\n  echo>: ${secret:nope.key}\n"}, name="other")
+    assert digdag_run(missing, "wf").exit_code == 1
+    attempt, _ = _last(local_target)
+    assert "secret 'nope.key' is not set" in attempt.failed_tasks[0].error

@@ -201,11 +201,12 @@ class Executor:
                 return self._run_children(task, full_name, task_id, export, store, file), params
             result = self._operate(task, full_name, task_id, config, file)
         except CdpoError as error:
-            self.recorder.log(task_id, f"error: {error.message}")
-            return Outcome(False, error=error.message, canceled=self.cancel.is_set()), params
+            message = self._scrub(error.message)
+            self.recorder.log(task_id, f"error: {message}")
+            return Outcome(False, error=message, canceled=self.cancel.is_set()), params
         except Exception as error:  # an operator bug must not kill the attempt's bookkeeping
-            self.recorder.log(task_id, redact(traceback.format_exc()))
-            message = f"{type(error).__name__}: {redact(str(error))}"
+            self.recorder.log(task_id, self._scrub(traceback.format_exc()))
+            message = self._scrub(f"{type(error).__name__}: {error}")
             return Outcome(False, error=message, canceled=self.cancel.is_set()), params
         if self.cancel.is_set():
             return Outcome(False, result.store, "killed", canceled=True), params
@@ -243,7 +244,9 @@ class Executor:
             for k, v in task.config.items()
             if k not in _NOT_EVALUATED and not k.startswith("+")
         }
-        local = self._render(local_raw, _merge(base, builtins), task)
+        # The task's own plain values are visible to its own ${...} (``v: 1`` then ``echo>: ${v}``).
+        plain = {k: v for k, v in local_raw.items() if not (isinstance(v, str) and "${" in v)}
+        local = self._render(local_raw, _merge(base, plain, builtins), task)
         return export, _merge(base, local, builtins)
 
     def _render(
@@ -259,6 +262,10 @@ class Executor:
                 field=task.name,
                 hint=error.hint,
             ) from None
+
+    def _scrub(self, text: str) -> str:
+        """``text`` without secrets: TD keys and every ``${secret:...}`` value handed out."""
+        return redact(text, self.evaluator.revealed)
 
     def _relative(self, file: str | None) -> str | None:
         """A task's file as the user wrote it: relative to the project, not the pushed copy."""
@@ -280,7 +287,9 @@ class Executor:
                 file=self._relative(task.file),
                 line=task.line,
             )
-        self.recorder.log(task_id, f"{task.operator}>: {_short(config.get('_command'))}")
+        self.recorder.log(
+            task_id, self._scrub(f"{task.operator}>: {_short(config.get('_command'))}")
+        )
         ctx = OperatorContext(
             task_name=full_name,
             command=config.get("_command"),
@@ -290,7 +299,7 @@ class Executor:
             evaluator=self.evaluator,
             cancel=self.cancel,
             workflow_file=file,
-            log=lambda text: self.recorder.log(task_id, redact(text)),
+            log=lambda text: self.recorder.log(task_id, self._scrub(text)),
         )
         ctx.executor = self  # type: ignore[attr-defined]
         return operator.run(ctx)

@@ -79,6 +79,8 @@ class Evaluator:
         self._js.eval(_EVAL_JS)
         self._lock = threading.Lock()
         self._secrets = secrets
+        self.revealed: set[str] = set()
+        """Secret values handed out so far: logs and errors are scrubbed of them."""
 
     def eval_js(self, expression: str, params: Mapping[str, Any]) -> str:
         """Evaluate one JavaScript expression over ``params``; the result as Digdag stringifies it.
@@ -125,7 +127,9 @@ class Evaluator:
             if self._secrets is None:
                 raise ConfigError(f"secret '{name}' is not set", hint=_SECRET_HINT)
             try:
-                return self._secrets(name)
+                value = self._secrets(name)
+                self.revealed.add(value)
+                return value
             except KeyError:
                 raise ConfigError(f"secret '{name}' is not set", hint=_SECRET_HINT) from None
         return self.eval_js(expression, params)

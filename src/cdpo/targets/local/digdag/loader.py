@@ -62,6 +62,13 @@ class _Loader(yaml.SafeLoader):
             key = self.construct_object(key_node, deep=True)
             if not isinstance(key, str):
                 key = str(key).lower() if isinstance(key, bool) else str(key)
+            if key in mapping.key_lines:
+                raise ConfigError(
+                    f"duplicated key '{key}' (first at line {mapping.key_lines[key]})",
+                    file=self.path,
+                    line=line,
+                    hint="Digdag rejects duplicated keys; merge the two into one.",
+                )
             mapping[key] = self.construct_object(value_node, deep=True)
             mapping.key_lines[key] = line
         return mapping

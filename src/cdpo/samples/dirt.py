@@ -154,7 +154,10 @@ def is_null_token(value: object) -> bool:
 
 
 def email_kind(value: object) -> str:
-    """Classify a written email value: 'null', 'junk', 'invalid' or 'valid' (after trim/lower)."""
+    """Classify a written email value: 'absent' (a real null), 'null' (a null token), 'junk',
+    'invalid' or 'valid' (after trim/lower)."""
+    if value is None:
+        return "absent"
     if is_null_token(value):
         return "null"
     text = str(value).strip().lower()

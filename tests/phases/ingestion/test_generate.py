@@ -87,7 +87,7 @@ def test_shopify_v2_layout_and_fields(tmp_path: Path) -> None:
     assert inc == {
         "name": "products", "table_name": "shopify_products", "config_file": "shopify_v2_products_load.yml",
         "incremental_field": "updated_at", "incremental_field_connector": "updated_at",
-        "default_start_time": "2024-04-01T00:00:00.000Z", "workflow_name": "shopify_v2_ingest_inc", "mode": "append",
+        "default_start_time": "2024-03-31T23:59:59.999Z", "workflow_name": "shopify_v2_ingest_inc", "mode": "append",
     }  # fmt: skip
     hist = datasources["hist_datasources"][0]
     assert (hist["table_name"], hist["incremental_field"]) == (
@@ -112,8 +112,8 @@ def test_hist_ranges_are_monthly_and_end_where_increments_start(tmp_path: Path) 
     assert [r["month_name"] for r in ranges] == ["2024-01", "2024-02", "2024-03"]
     assert ranges[1] == {
         "month_name": "2024-02",
-        "start_time": "2024-02-01T00:00:00.000Z",
-        "end_time": "2024-03-01T00:00:00.000Z",
+        "start_time": "2024-01-31T23:59:59.999Z",
+        "end_time": "2024-02-29T23:59:59.999Z",
     }
     inc = _yaml(directory / "config/shopify_v2_datasources.yml")["inc_datasources"][0]
     assert ranges[-1]["end_time"] == inc["default_start_time"]
@@ -177,7 +177,7 @@ def test_klaviyo_objects_follow_the_connector_rules(tmp_path: Path) -> None:
     assert inc["campaigns"]["incremental_field"] == "updated_at"
     assert inc["campaigns"]["incremental_field_connector"] == "updated"
     assert inc["metrics"]["mode"] == "replace" and inc["metrics"]["incremental_field"] is None
-    assert inc["events"]["default_start_time"] == "2024-04-01T00:00:00.000000"
+    assert inc["events"]["default_start_time"] == "2024-03-31T23:59:59.999999"
 
 
 def test_bigquery_and_snowflake_bound_both_ends(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from functools import cache
 from typing import TYPE_CHECKING
 
+from cdpo.phases.common import INC_LOG, create_inc_log_sql
 from cdpo.phases.histunion.model import PROJECT_NAME_IN_LOG, UnionTable
 from cdpo.phases.histunion.schema import Alignment
 from cdpo.phases.ingestion import quote, quote_literal
@@ -18,8 +19,6 @@ if TYPE_CHECKING:
     import jinja2
 
 __all__ = ["INC_LOG", "add_column_sql", "create_inc_log_sql", "create_target_sql", "table_sql"]
-
-INC_LOG = "inc_log"
 
 
 @cache
@@ -36,14 +35,6 @@ def _environment() -> jinja2.Environment:
 
 def _qualified(database: str, table: str) -> str:
     return f"{quote(database)}.{quote(table)}"
-
-
-def create_inc_log_sql(lookup_database: str) -> str:
-    """The watermark table (spec §3.5): one row per source table and run, read by MAX."""
-    return (
-        f"CREATE TABLE IF NOT EXISTS {_qualified(lookup_database, INC_LOG)} "
-        "(table_name VARCHAR, project_name VARCHAR, inc_value BIGINT)"
-    )
 
 
 def create_target_sql(table: UnionTable, alignment: Alignment) -> str:

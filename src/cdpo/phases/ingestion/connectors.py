@@ -168,11 +168,23 @@ _PARSERS: dict[FileFormat, dict[str, Any]] = {
 
 
 def _file(source: SourceSettings, obj: ObjectSettings) -> dict[str, Any]:
-    """A local file (CSV, JSON lines, Parquet): the local target reads it; TD has no such input."""
-    return {
+    """A local file (CSV, JSON lines, Parquet) that only the local target reads.
+
+    The window uses the incremental keys TD's connectors share (``incremental``,
+    ``incremental_field``, ``start_time`` exclusive, ``end_time`` inclusive).
+    """
+    config: dict[str, Any] = {
         "type": "file",
         "path_prefix": "${datasource.path}",
         "parser": _PARSERS[source.format_of(obj)],
+    }
+    if source.is_full_snapshot(obj):
+        return config
+    return config | {
+        "incremental": True,
+        "incremental_field": _FIELD,
+        "start_time": "${start_time}",
+        "end_time": "${end_time}",
     }
 
 

@@ -46,7 +46,7 @@ def render_project(model: IngestionModel) -> dict[str, str]:
         )
         files["config/hist_date_ranges.yml"] = dump_dig({"date_ranges": ranges}, header)
     for source in model.sources:
-        files |= _source_files(source)
+        files |= _source_files(source, model.databases["src"])
     for name in _static_sql():
         files[f"sql/{name}"] = (
             resources.files("cdpo.phases.ingestion").joinpath("static/sql", name).read_text()
@@ -70,12 +70,9 @@ def write_project(model: IngestionModel, directory: Path) -> tuple[str, ...]:
     return tuple(files)
 
 
-def _source_files(source: SourceModel) -> dict[str, str]:
+def _source_files(source: SourceModel, src_database: str) -> dict[str, str]:
     files: dict[str, str] = {}
-    database_ref = (
-        "${databases.src}" if source.settings.target_database is None else source.database
-    )
-    for name, workflow in source_workflows(source, database_ref).items():
+    for name, workflow in source_workflows(source, src_database).items():
         files[f"{name}.dig"] = dump_dig(workflow, _HEADER)
     if source.family.shape is not WorkflowShape.FILES:
         datasources = {

@@ -22,7 +22,7 @@ from cdpo.phases.ingestion.settings import (
     ObjectSettings,
     SourceSettings,
 )
-from cdpo.phases.ingestion.timefmt import MonthRange, first_bound, format_bound, month_ranges
+from cdpo.phases.ingestion.timefmt import MonthRange, first_bound, month_ranges
 
 __all__ = ["LOG_TABLE", "Datasource", "IngestionModel", "SourceModel", "build_model"]
 
@@ -159,9 +159,9 @@ def _source(source: SourceSettings, src_db: str, today: date, root: Path) -> Sou
             field=f"ingestion.sources.{source.name}.start_date",
         )
     fmt = source.family.time_format
-    inc_start = format_bound(datetime(split.year, split.month, split.day), fmt)
-    if source.mode is IngestMode.INCREMENTAL:
-        inc_start = first_bound(source.start_date, fmt)
+    inc_start = first_bound(
+        source.start_date if source.mode is IngestMode.INCREMENTAL else split, fmt
+    )
     names = _workflow_names(source)
     inc = (
         tuple(_datasource(source, o, False, inc_start, names["inc"], root) for o in source.objects)
@@ -222,11 +222,13 @@ def _datasource(
         default_start_time=start,
         workflow_name=workflow,
         mode="replace" if source.is_full_snapshot(obj) else "append",
-        extras=_extras(source, obj, root),
+        extras=_extras(source, obj, root, history),
     )
 
 
-def _extras(source: SourceSettings, obj: ObjectSettings, root: Path) -> dict[str, Any]:
+def _extras(
+    source: SourceSettings, obj: ObjectSettings, root: Path, history: bool
+) -> dict[str, Any]:
     """Source-side location fields (spec §2.2: BigQuery dataset, Snowflake database and schema)."""
     options = source.options
     if source.connector is ConnectorType.BIGQUERY:
@@ -234,6 +236,6 @@ def _extras(source: SourceSettings, obj: ObjectSettings, root: Path) -> dict[str
     if source.connector is ConnectorType.SNOWFLAKE:
         return {"database": options["database"], "schema": options["schema"]}
     if source.connector is ConnectorType.FILE:
-        path = Path(obj.path or "")
+        path = Path((obj.history_path if history else None) or obj.path or "")
         return {"path": str(path if path.is_absolute() else (root / path).resolve())}
     return {}

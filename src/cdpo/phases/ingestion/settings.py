@@ -86,6 +86,10 @@ class ObjectSettings(BaseModel):
         description="file/sftp sources: the file path or prefix to read (relative to pipeline.yml "
         "for local files); a '${secret:…}' reference is allowed for sftp.",
     )
+    history_path: str | None = Field(
+        default=None,
+        description="file sources: a separate file (or prefix) holding the history; default: path.",
+    )
     format: FileFormat | None = Field(
         default=None, description="file sources: csv, jsonl or parquet; default from the extension."
     )

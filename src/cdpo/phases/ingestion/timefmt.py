@@ -1,11 +1,12 @@
 """Load-window bounds in each connector's timestamp format, and the monthly historical batches.
 
-Every load window is exclusive at its lower bound and inclusive at its upper bound, ``(lo, hi]``;
-consecutive windows share their boundary, so no row is loaded twice or skipped (spec §5.7: the
-original ended each month at 23:59:59 and started increments at a date the history also covered).
-The last historical month ends exactly where the first incremental run starts. The very first
-lower bound is one tick (the format's precision) before ``start_date``, so that the first
-instant of ``start_date`` is included.
+Every load window is exclusive at its lower bound and inclusive at its upper bound, ``(lo, hi]``,
+as connectors treat a watermark; consecutive windows share their boundary, so no row is loaded
+twice or skipped (spec §5.7: the original ended each month at 23:59:59.000000, losing the last
+second, and started increments at a date the history also covered). A date boundary is written
+one tick (the format's precision) before its midnight, so a batch ``(Jan 31 23:59:59.999,
+Feb 29 23:59:59.999]`` holds exactly February's instants, and the last historical month ends
+exactly where the first incremental run starts.
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ def format_bound(moment: datetime, fmt: TimeFormat) -> str:
 
 
 def first_bound(start: date, fmt: TimeFormat) -> str:
-    """The exclusive lower bound that includes the first instant of ``start``.
+    """The bound one tick before ``start``'s midnight: as a lower bound it includes ``start``.
 
     Example:
         >>> first_bound(date(2024, 1, 1), TimeFormat.SPACE_MILLIS)
@@ -79,25 +80,21 @@ def first_bound(start: date, fmt: TimeFormat) -> str:
     return format_bound(datetime(start.year, start.month, start.day) - _PATTERNS[fmt][1], fmt)
 
 
-def _midnight(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day)
-
-
 def month_ranges(start: date, end: date, fmt: TimeFormat) -> list[MonthRange]:
-    """One batch per calendar month touching ``[start, end)``; the last ends exactly at ``end``.
+    """One batch per calendar month touching ``[start, end)``; the last ends where ``end`` starts.
 
     Example:
         >>> [r.month_name for r in month_ranges(date(2024, 1, 15), date(2024, 3, 1), TimeFormat.KLAVIYO)]
         ['2024-01', '2024-02']
         >>> month_ranges(date(2024, 2, 1), date(2024, 3, 1), TimeFormat.KLAVIYO)[0].end_time
-        '2024-03-01T00:00:00.000000'
+        '2024-02-29T23:59:59.999999'
     """
     ranges: list[MonthRange] = []
     lower = first_bound(start, fmt)
     month = date(start.year, start.month, 1)
     while month < end:
         following = date(month.year + month.month // 12, month.month % 12 + 1, 1)
-        upper = format_bound(_midnight(min(following, end)), fmt)
+        upper = first_bound(min(following, end), fmt)
         ranges.append(MonthRange(month.strftime("%Y-%m"), lower, upper))
         lower, month = upper, following
     return ranges

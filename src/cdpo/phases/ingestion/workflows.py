@@ -25,16 +25,19 @@ _TABLE = "${target_database}.${datasource.table_name}"
 _CLEARABLE = {ConnectorType.FILE, ConnectorType.BIGQUERY, ConnectorType.SNOWFLAKE}
 
 
-def source_workflows(source: SourceModel, database_ref: str) -> dict[str, dict[str, Any]]:
+def source_workflows(source: SourceModel, src_database: str) -> dict[str, dict[str, Any]]:
     """Workflow name → ``.dig`` content for one source.
 
     Args:
         source: the source's model.
-        database_ref: how the workflows name the target database (``${databases.src}`` or a name).
+        src_database: the pipeline's src database, where ``ingestion_log`` lives.
+
+    ``_export`` names databases literally: its values are not evaluated against each other
+    (the tables' SQL still reads ``${databases.src}`` from ``config/database.yml``).
     """
     shape = source.family.shape
     if shape is WorkflowShape.FILES:
-        return {source.workflows[0]: _files_workflow(source, database_ref)}
+        return {source.workflows[0]: _files_workflow(source, src_database)}
     if shape is WorkflowShape.DUAL:
         name = source.workflows[0]
         body = {
@@ -48,22 +51,22 @@ def source_workflows(source: SourceModel, database_ref: str) -> dict[str, dict[s
                 else {"+no_increments": {"echo>": "no increments"}},
             }
         }
-        return {name: _workflow(source, name, database_ref, body)}
+        return {name: _workflow(source, name, src_database, body)}
     workflows = {}
     for run in source.runs:
         body = _historical(source) if run.workflow.endswith("_hist") else _incremental(source)
-        workflows[run.workflow] = _workflow(source, run.workflow, database_ref, body)
+        workflows[run.workflow] = _workflow(source, run.workflow, src_database, body)
     return workflows
 
 
 def _workflow(
-    source: SourceModel, name: str, database_ref: str, body: dict[str, Any]
+    source: SourceModel, name: str, src_database: str, body: dict[str, Any]
 ) -> dict[str, Any]:
     export: dict[Any, Any] = {Include("config/database.yml"): None}
     export[Include(f"config/{source.name}_datasources.yml")] = None
     if source.ranges:
         export[Include("config/hist_date_ranges.yml")] = None
-    export |= _names(source, name, database_ref)
+    export |= _names(source, name, src_database)
     return {
         "timezone": "UTC",
         "_export": export,
@@ -73,12 +76,12 @@ def _workflow(
     }
 
 
-def _names(source: SourceModel, workflow: str, database_ref: str) -> dict[str, Any]:
+def _names(source: SourceModel, workflow: str, src_database: str) -> dict[str, Any]:
     return {
-        "td": {"database": "${databases.src}"},
+        "td": {"database": src_database},
         "source_name": source.name,
         "workflow_name": workflow,
-        "target_database": database_ref,
+        "target_database": source.database,
     }
 
 
@@ -220,7 +223,7 @@ def _historical(source: SourceModel) -> dict[str, Any]:
     }
 
 
-def _files_workflow(source: SourceModel, database_ref: str) -> dict[str, Any]:
+def _files_workflow(source: SourceModel, src_database: str) -> dict[str, Any]:
     """SFTP-style sources: one load per object, each logged with its own table (spec §4.8 fix)."""
     name = source.workflows[0]
     body: dict[str, Any] = {}
@@ -243,7 +246,7 @@ def _files_workflow(source: SourceModel, database_ref: str) -> dict[str, Any]:
         }
     export: dict[Any, Any] = {
         Include("config/database.yml"): None,
-        **_names(source, name, database_ref),
+        **_names(source, name, src_database),
     }
     return {
         "timezone": "UTC",

@@ -170,6 +170,10 @@ def run_attempt(store: Store, attempt_id: int, options: AttemptOptions = Attempt
     watcher.start()
     try:
         outcome = executor.run()
+    except KeyboardInterrupt:  # Ctrl-C on a foreground run: record it as a kill
+        store.set_attempt(attempt_id, cancel_requested=1)
+        store.finish_attempt(attempt_id, False, "interrupted")
+        raise
     finally:
         executor.cancel.set()
     store.finish_attempt(attempt_id, outcome.ok, outcome.error)
@@ -215,6 +219,13 @@ def _watch_cancel(store: Store, attempt_id: int, cancel: threading.Event) -> Non
             cancel.set()
 
 
+def _forward_kill(store: Store, cancel: threading.Event, attempt_id: int) -> None:
+    """Killing the attempt that ran ``require>`` kills the attempt it is waiting for."""
+    cancel.wait()
+    if not store.attempt(attempt_id)["done"]:
+        store.set_attempt(attempt_id, cancel_requested=1)
+
+
 def _secret(name: str) -> str:
     """Local secrets come from the environment: ``td.apikey`` is TD_API_KEY, others CDPO_SECRET_*."""
     import os
@@ -243,6 +254,7 @@ def _requirer(store: Store, row: Any, options: AttemptOptions) -> Callable[..., 
             if rerun_on == "none" or (rerun_on == "failed" and done_ok):
                 return done_ok
         _, attempt = start_attempt(store, row["project"], workflow, params, moment, rerun=True)
+        threading.Thread(target=_forward_kill, args=(store, cancel, attempt), daemon=True).start()
         return run_attempt(store, attempt, options)
 
     return require

@@ -123,6 +123,20 @@ class LocalTarget(Target):
         self._spawn(attempt_id)
         return self._ref(attempt_id)
 
+    def rerun(
+        self,
+        project: str,
+        workflow: str,
+        params: Mapping[str, Any] | None = None,
+        session_time: datetime | None = None,
+    ) -> SessionRef:
+        """Like ``start``, but a session that exists gets a new attempt of all its tasks (Digdag's
+        ``retryAttemptName``; ``cdpo server`` uses it) instead of a ``ConflictError``.
+        """
+        _, attempt_id = self._start(project, workflow, params, session_time, rerun=True)
+        self._spawn(attempt_id)
+        return self._ref(attempt_id)
+
     def run(
         self,
         project: str,

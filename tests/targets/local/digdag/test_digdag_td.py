@@ -238,3 +238,21 @@ def test_unification_call_is_served_in_process(
     assert result.exit_code == 1
     error = attempt.failed_tasks[0].error
     assert "unify.yml mapping is missing" in error or "secret 'td.apikey' is not set" in error
+
+
+def test_http_get_retries_server_errors(
+    write_project, local_target: LocalTarget, httpserver
+) -> None:
+    httpserver.expect_ordered_request("/flaky").respond_with_data("busy", status=503)
+    httpserver.expect_ordered_request("/flaky").respond_with_data("fine")
+    project = write_project(
+        {
+            "wf.dig": f"+get:\n  http>: {httpserver.url_for('/flaky')}\n  store_content: true\n"
+            "+show:\n  echo>: got ${http.last_content}\n",
+        }
+    )
+    local_target.push(project)
+    attempt = local_target.run("proj", "wf")
+    assert attempt.status == "success"
+    logs = local_target.logs(attempt.id)
+    assert "retrying GET" in logs and "got fine" in logs

@@ -130,7 +130,8 @@ class Executor:
             self.recorder.log(
                 task_id, f"retrying ({attempt}/{limit}) in {delay:g}s: {outcome.error}"
             )
-            self.recorder.set_state(task_id, "retry_waiting", error=outcome.error)
+            waiting = "retry_waiting" if task.operator else "group_retry_waiting"
+            self.recorder.set_state(task_id, waiting, error=outcome.error)
             if self.cancel.wait(delay * self.settings.retry_interval_scale):
                 break
         return self._after(task, full_name, task_id, outcome, params, store, file)

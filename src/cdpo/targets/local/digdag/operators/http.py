@@ -22,6 +22,7 @@ UNIFICATION_PATH = "/unifications/workflow_call"
 DEFAULT_HTTP_TIMEOUT = 60.0
 HTTP_RETRIES = 3
 _RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+_IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
 
 def _headers(value: Any, ctx: OperatorContext) -> dict[str, str]:
@@ -77,8 +78,10 @@ def _request(ctx: OperatorContext) -> Any:
     body = _body(options, headers, ctx)
     headers = {**headers, **body.pop("headers", {})}
     timeout = parse_duration(options.get("timeout", DEFAULT_HTTP_TIMEOUT), "timeout")
-    attempts = HTTP_RETRIES if str(options.get("retry", "false")).lower() == "true" else 1
     method = str(options.get("method", "GET")).upper()
+    # Digdag's http> retries idempotent methods by default, others only with ``retry: true``.
+    retry = str(options.get("retry", method in _IDEMPOTENT)).lower() == "true"
+    attempts = HTTP_RETRIES if retry else 1
     for attempt in range(1, attempts + 1):
         try:
             response = httpx.request(method, url, headers=headers, timeout=timeout, **body)

@@ -111,6 +111,7 @@ BAD = [
     ("tables.0.table", "web events", "tables[0].table", "not a SQL identifier"),
     ("tables.1.as", "web", "tables", "table alias (as) 'web' is defined twice"),
     ("keys.0.valid_regexp", "([a-z", "keys[0].valid_regexp", "invalid regular expression"),
+    ("keys.0.valid_regexp", r"^(.)\1$", "keys[0].valid_regexp", "which RE2 (Presto, DuckDB) lacks"),
     ("master_tables.0.canonical_id", "persn_id", "canonical_id", "Did you mean 'person_id'"),
     ("master_tables.0.persistent_id", "stable_id", "master_tables[0]", "exactly one of"),
     (

@@ -39,8 +39,16 @@ MAX_KEY_USES = 32  # a key may appear at most 32 times across all tables
 MAX_TABLES = 255
 
 
+# DuckDB (like Presto) matches with RE2, which has no backreferences and no lookaround.
+_NOT_RE2 = re.compile(r"\\[1-9]|\(\?<?[=!]")
+
+
 def _check_regexp(value: str | None) -> str | None:
     if value is not None:
+        if _NOT_RE2.search(value):
+            raise ValueError(
+                f"{value!r} uses a backreference or lookaround, which RE2 (Presto, DuckDB) lacks"
+            )
         try:
             re.compile(value)
         except re.error as exc:

@@ -38,21 +38,27 @@ BLOCKED_VALUE_DEFAULTS: Mapping[str, tuple[str, ...]] = {
         r"@(example|test|invalid|localhost)(\.(com|org|net))?$",
         r"^[^@]*$",
     ),
-    "phone": (r"^\+?0+$", r"^\+?([0-9])\1+$", r"^\+?(0?123456789|1234567890|0123456789)$"),
+    "phone": (
+        r"^\+?(0+|1+|2+|3+|4+|5+|6+|7+|8+|9+)$",
+        r"^\+?(0?123456789|1234567890|0123456789)$",
+    ),
 }
-_KEY_TYPE_HINTS = {"email": ("email", "mail"), "phone": ("phone", "tel", "mobile", "msisdn")}
+_KEY_TYPE_HINTS = {
+    "email": ("email", "mail", "emailaddress"),
+    "phone": ("phone", "tel", "mobile", "msisdn", "phonenumber"),
+}
 
 
 def key_type_of(key_name: str) -> str:
     """The blocked-value family of a key, from its name: ``email``, ``phone`` or ``generic``.
 
     Example:
-        >>> key_type_of("mobile_phone"), key_type_of("td_client_id")
-        ('phone', 'generic')
+        >>> key_type_of("mobile_phone"), key_type_of("hotel_id"), key_type_of("td_client_id")
+        ('phone', 'generic', 'generic')
     """
-    lowered = key_name.lower()
+    words = set(key_name.lower().split("_"))
     for kind, hints in _KEY_TYPE_HINTS.items():
-        if any(h in lowered for h in hints):
+        if words & set(hints):
             return kind
     return "generic"
 

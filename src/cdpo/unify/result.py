@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -62,10 +63,5 @@ class UnifyResult:
         return next(r for r in self.ids if r.name == name)
 
     def as_dict(self) -> dict[str, Any]:
-        """A JSON-ready summary (what ``serve_workflow_call`` returns)."""
-        data = asdict(self)
-        for item in data["ids"]:
-            item["histograms"] = {
-                k: {str(n): c for n, c in h.items()} for k, h in item["histograms"].items()
-            }
-        return data
+        """A JSON-ready summary (what ``serve_workflow_call`` returns): lists, string keys."""
+        return json.loads(json.dumps(asdict(self)))  # type: ignore[no-any-return]

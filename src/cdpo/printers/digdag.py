@@ -16,7 +16,6 @@ __all__ = [
     "print_event",
     "print_log",
     "print_sessions",
-    "print_started",
     "print_tasks",
 ]
 
@@ -64,15 +63,6 @@ def print_event(kind: str, name: str, detail: str | None) -> None:
         style = _STATE_STYLE.get(state, "red")
         text = state if state in _STATE_STYLE else f"error: {state}"
         out.print(f"  {name} [{style}]{text}[/]", highlight=False)
-
-
-def print_started(ref: Any) -> None:
-    out = console()
-    out.print(
-        f"  session id: {ref.session_id}\n  attempt id: {ref.attempt_id}\n"
-        f"  session time: {ref.session_time}",
-        markup=False,
-    )
 
 
 def print_attempt(attempt: Any) -> None:

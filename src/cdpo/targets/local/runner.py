@@ -7,6 +7,7 @@ archive extracted under ``.cdpo/projects/<project>/<revision>/``.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import io
 import json
@@ -53,8 +54,6 @@ def archive_project(project_dir: Path) -> tuple[bytes, str]:
             info = tarfile.TarInfo(name)
             info.size, info.mode, info.mtime = len(data), 0o644, 0
             tar.addfile(info, io.BytesIO(data))
-    import gzip
-
     return gzip.compress(buffer.getvalue(), mtime=0), digest.hexdigest()[:16]
 
 
@@ -132,8 +131,6 @@ def _extracted(store: Store, project: str, revision: Any) -> Path:
     """The revision's files on disk, extracted once."""
     target = store.directory / "projects" / project / revision["revision"]
     if not (target / ".complete").exists():
-        import gzip
-
         target.mkdir(parents=True, exist_ok=True)
         with tarfile.open(fileobj=io.BytesIO(gzip.decompress(revision["archive"]))) as tar:
             tar.extractall(target, filter="data")

@@ -42,6 +42,8 @@ class Outcome:
     delta: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
     canceled: bool = False
+    grouped: bool = False
+    """The task ran subtasks (a group, or an operator that generated some): fails as group_error."""
 
 
 def _merge(*layers: Mapping[str, Any]) -> dict[str, Any]:
@@ -122,7 +124,7 @@ class Executor:
         while True:
             self._event("started", full_name, None)
             self.recorder.set_state(task_id, "running")
-            outcome, params = self._run_once(task, full_name, task_id, export, store, file)
+            outcome, scope = self._run_once(task, full_name, task_id, export, store, file)
             if outcome.ok or outcome.canceled or attempt >= limit:
                 break
             attempt += 1
@@ -134,7 +136,7 @@ class Executor:
             self.recorder.set_state(task_id, waiting, error=outcome.error)
             if self.cancel.wait(delay * self.settings.retry_interval_scale):
                 break
-        return self._after(task, full_name, task_id, outcome, params, store, file)
+        return self._after(task, full_name, task_id, outcome, scope, store, file)
 
     def _after(
         self,
@@ -142,17 +144,16 @@ class Executor:
         full_name: str,
         task_id: int,
         outcome: Outcome,
-        params: dict[str, Any],
+        scope: dict[str, Any],
         store: dict[str, Any],
         file: Any,
     ) -> Outcome:
+        """Run ``_check`` after a success or ``_error`` after a failure, then settle the state."""
         hook = "_check" if outcome.ok else "_error"
         body = task.config.get(hook)
         if isinstance(body, Mapping) and not outcome.canceled and not self.cancel.is_set():
             error = {"message": outcome.error or "", "task_name": full_name}
-            hook_export = (
-                params["__export"] if outcome.ok else {**params["__export"], "error": error}
-            )
+            hook_export = scope if outcome.ok else {**scope, "error": error}
             hook_store = _merge(store, outcome.delta)
             result = self._run_child(
                 build_task(f"^{hook[1:]}", body),
@@ -163,7 +164,9 @@ class Executor:
                 file,
             )
             if outcome.ok and not result.ok:
-                outcome = Outcome(False, outcome.delta, f"{hook} failed: {result.error}")
+                outcome = Outcome(
+                    False, outcome.delta, f"{hook} failed: {result.error}", grouped=True
+                )
             elif outcome.ok:
                 outcome.delta = _merge(outcome.delta, result.delta)
         if outcome.ok:
@@ -171,19 +174,19 @@ class Executor:
         elif outcome.canceled:
             state = "canceled"
         else:
-            state = "error" if task.operator and not params.get("__grouped") else "group_error"
+            state = "group_error" if outcome.grouped or task.operator is None else "error"
         return self._finish(task_id, full_name, outcome, state)
 
     def _finish(self, task_id: int, full_name: str, outcome: Outcome, state: str) -> Outcome:
         self.recorder.set_state(task_id, state, error=outcome.error, store=outcome.delta)
-        self._event("ended", full_name, outcome.error if state != "success" else None, state)
+        detail = state if state in {"success", "canceled"} else outcome.error or state
+        self._event("ended", full_name, detail)
         return outcome
 
-    def _event(
-        self, kind: str, full_name: str, error: str | None, state: str | None = None
-    ) -> None:
+    def _event(self, kind: str, full_name: str, detail: str | None) -> None:
+        """Tell ``on_event`` (the CLI's live view): ``started``, or ``ended`` with the state or error."""
         if self.settings.on_event is not None:
-            self.settings.on_event(kind, full_name, state or error)
+            self.settings.on_event(kind, full_name, detail)
 
     def _run_once(
         self,
@@ -194,26 +197,24 @@ class Executor:
         store: dict[str, Any],
         file: Any,
     ) -> tuple[Outcome, dict[str, Any]]:
-        params: dict[str, Any] = {"__export": export}
+        """One try of the task; returns its outcome and the exports its children and hooks see."""
         try:
             export, config = self._evaluate(task, full_name, export, store)
-            params["__export"] = export
             if task.operator is None:
-                return self._run_children(task, full_name, task_id, export, store, file), params
+                return self._run_children(task, full_name, task_id, export, store, file), export
             result = self._operate(task, full_name, task_id, config, file)
         except CdpoError as error:
             message = self._scrub(error.message)
             self.recorder.log(task_id, f"error: {message}")
-            return Outcome(False, error=message, canceled=self.cancel.is_set()), params
+            return Outcome(False, error=message, canceled=self.cancel.is_set()), export
         except Exception as error:  # an operator bug must not kill the attempt's bookkeeping
             self.recorder.log(task_id, self._scrub(traceback.format_exc()))
             message = self._scrub(f"{type(error).__name__}: {error}")
-            return Outcome(False, error=message, canceled=self.cancel.is_set()), params
+            return Outcome(False, error=message, canceled=self.cancel.is_set()), export
         if self.cancel.is_set():
-            return Outcome(False, result.store, "killed", canceled=True), params
+            return Outcome(False, result.store, "killed", canceled=True), export
         if result.subtasks is None:
-            return Outcome(True, dict(result.store)), params
-        params["__grouped"] = True
+            return Outcome(True, dict(result.store)), export
         self.recorder.set_state(task_id, "planned")
         sub = self._run_child(
             build_task("^sub", result.subtasks),
@@ -223,7 +224,8 @@ class Executor:
             _merge(store, result.store),
             result.workflow_file or file,
         )
-        return Outcome(sub.ok, _merge(result.store, sub.delta), sub.error, sub.canceled), params
+        delta = _merge(result.store, sub.delta)
+        return Outcome(sub.ok, delta, sub.error, sub.canceled, grouped=True), export
 
     def _evaluate(
         self, task: TaskDef, full_name: str, export: dict[str, Any], store: dict[str, Any]

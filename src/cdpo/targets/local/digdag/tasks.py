@@ -39,11 +39,6 @@ class TaskDef:
         kind = self.config.get("_type")
         return str(kind) if kind is not None else None
 
-    @property
-    def where(self) -> str:
-        """``file:line`` of the task, for messages."""
-        return f"{self.file}:{self.line}" if self.file and self.line else (self.file or self.name)
-
     def walk(self) -> Iterator[TaskDef]:
         """This task and every static descendant, including ``_do``/``_error``/``_check`` bodies."""
         yield self

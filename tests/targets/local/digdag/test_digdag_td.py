@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
 from cdpo.targets.local import LocalTarget
 
 TD_PROJECT = {
@@ -215,29 +213,64 @@ def test_http_error_status_fails_the_task(
     assert "returned 404" in attempt.failed_tasks[0].error
 
 
-@pytest.mark.parametrize("body", ["{}", "{run_canonical_ids: true}"])
+UNIFY_PROJECT = {
+    "unify.dig": """
+        +sources:
+          td_ddl>:
+          create_databases: [src_db]
+        +web:
+          td>:
+          query: SELECT * FROM (VALUES ('a@x.io', '5550100'), ('b@x.io', '5550100'), ('c@x.io', '5550199')) AS t(email, phone)
+          database: src_db
+          create_table: web
+        +unify:
+          http_call>: https://api-cdp.treasuredata.com/unifications/workflow_call
+          headers:
+            - authorization: ${secret:td.apikey}
+          method: POST
+          retry: true
+          content_format: json
+          content:
+            run_canonical_ids: true
+            run_enrichments: true
+            run_master_tables: false
+            full_refresh: true
+            keep_debug_tables: false
+            unification:
+              !include : unify.yml
+        """,
+    "unify.yml": """
+        name: demo
+        keys:
+          - {name: email, invalid_texts: ['']}
+          - {name: phone}
+        tables:
+          - database: src_db
+            table: web
+            key_columns:
+              - {column: email, key: email}
+              - {column: phone, key: phone}
+        canonical_ids:
+          - name: person_id
+            merge_by_keys: [email, phone]
+            merge_iterations: 5
+        """,
+}
+
+
 def test_unification_call_is_served_in_process(
-    write_project, digdag_run, local_target, body: str
+    write_project, digdag_run, local_target, monkeypatch
 ) -> None:
-    project = write_project(
-        {
-            "wf.dig": f"""
-            +unify:
-              http_call>: https://api-cdp.treasuredata.com/unifications/workflow_call
-              headers:
-                - authorization: ${{secret:td.apikey}}
-              method: POST
-              content_format: json
-              content: {body}
-            """,
-        }
-    )
-    result = digdag_run(project, "wf")
-    attempt = local_target.attempt(local_target.sessions()[-1]["attempt_id"])
-    # Reaching cdpo.unify (no real HTTP) is what is checked: it rejects these incomplete bodies.
-    assert result.exit_code == 1
-    error = attempt.failed_tasks[0].error
-    assert "unify.yml mapping is missing" in error or "secret 'td.apikey' is not set" in error
+    monkeypatch.setenv("TD_API_KEY", "1/" + "ab" * 20)  # never sent anywhere: served in-process
+    project = write_project(UNIFY_PROJECT)
+    result = digdag_run(project, "unify")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    logs = local_target.logs(local_target.sessions()[-1]["attempt_id"])
+    assert "unification:" in logs and "abab" not in logs
+    profiles = local_target.query(
+        "SELECT count(DISTINCT person_id) FROM enriched_web", "cdp_unification_demo"
+    ).scalar()
+    assert profiles == 2  # a@ and b@ share a phone; c@ stands alone
 
 
 def test_http_get_retries_server_errors(

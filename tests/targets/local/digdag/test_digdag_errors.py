@@ -97,3 +97,14 @@ def test_unknown_workflow_and_bad_param(write_project, digdag_run) -> None:
     assert result.exit_code == 2 and "-p: invalid parameter 'novalue'" in result.stderr
     result = digdag_run(project, "main", "--session", "yesterday-ish")
     assert result.exit_code == 2 and "invalid session time" in result.stderr
+
+
+def test_td_result_export_options_are_refused_by_check(write_project, run_cdpo) -> None:
+    project = write_project(
+        {
+            "wf.dig": "+q:\n  td>:\n  query: SELECT 1\n  database: abc\n  result_url: s3://bucket/x\n",
+        }
+    )
+    result = run_cdpo("digdag", "check", str(project))
+    assert result.exit_code == 2
+    assert "wf.dig:1: td>: option 'result_url'" in result.stderr

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from cdpo.errors import ConfigError, WorkflowError
+from cdpo.errors import ConfigError, UnsupportedOperatorError, WorkflowError
 from cdpo.targets.local.digdag.context import OperatorContext, OperatorResult
 from cdpo.targets.local.digdag.operators.control import parse_duration
 
@@ -122,13 +122,38 @@ def _check_query_file(task: Any, workflow: Any, project: Any) -> list[ConfigErro
     ]
 
 
+# td> options that send results outside TD (https://docs.digdag.io/operators/td.html): no local
+# destination exists for them, so they are refused rather than silently skipped.
+UNSUPPORTED_TD_OPTIONS = ("result_url", "result_connection", "result_settings")
+
+
+def _unsupported_options(options: Mapping[str, Any]) -> list[str]:
+    return [name for name in UNSUPPORTED_TD_OPTIONS if options.get(name) is not None]
+
+
 class Td:
-    check = staticmethod(_check_query_file)
+    def check(self, task: Any, workflow: Any, project: Any) -> list[ConfigError]:
+        problems = _check_query_file(task, workflow, project)
+        for name in _unsupported_options(task.config):
+            problems.append(
+                UnsupportedOperatorError(
+                    f"td>: option '{name}' (export of results to another system) is not supported "
+                    "by the local runtime",
+                    file=task.file,
+                    line=task.line,
+                    hint="Export with td_table_export> or a later task instead.",
+                )
+            )
+        return problems
 
     def run(self, ctx: OperatorContext) -> OperatorResult:
         from cdpo.targets.local.warehouse import run_td
 
         options = _options(ctx)
+        if unsupported := _unsupported_options(ctx.config):
+            raise UnsupportedOperatorError(
+                f"td>: option '{unsupported[0]}' is not supported locally", field=ctx.task_name
+            )
         sql = _query(ctx, options)
         with open_warehouse(ctx) as wh:
             job = run_td(

@@ -24,18 +24,22 @@ def target(tmp_path: Path) -> Iterator[LocalTarget]:
     local.close()
 
 
+def _values(rows: list[tuple[Any, ...]]) -> str:
+    return ", ".join(
+        "(" + ", ".join("NULL" if v is None else repr(v) for v in row) + ")" for row in rows
+    )
+
+
 def make_table(
     target: LocalTarget, name: str, columns: str, rows: list[tuple[Any, ...]] = ()
 ) -> None:
-    """Create ``northwind_src.<name>`` with ``columns`` (SQL) and insert ``rows``."""
-    target.query(f"CREATE TABLE {SRC}.{name} ({columns})")
-    insert_rows(target, name, rows)
+    """Create ``northwind_src.<name>`` with ``columns`` (SQL) and insert ``rows``, in one call."""
+    insert = f"; INSERT INTO {SRC}.{name} VALUES {_values(rows)}" if rows else ""
+    target.query(f"CREATE TABLE {SRC}.{name} ({columns}){insert}")
 
 
 def insert_rows(target: LocalTarget, name: str, rows: list[tuple[Any, ...]]) -> None:
-    for row in rows:
-        values = ", ".join("NULL" if v is None else repr(v) for v in row)
-        target.query(f"INSERT INTO {SRC}.{name} VALUES ({values})")
+    target.query(f"INSERT INTO {SRC}.{name} VALUES {_values(rows)}")
 
 
 class Steps:
@@ -58,9 +62,8 @@ class Steps:
         )
 
     def read_bounds(self) -> dict[str, Any]:
-        for query in self.setup:
-            self.target.query(query)
-        self.bounds = self.target.query(self._sql("_bounds")).records()[0]
+        setup_and_bounds = ";\n".join([*self.setup, self._sql("_bounds")])
+        self.bounds = self.target.query(setup_and_bounds).records()[0]
         return self.bounds
 
     def insert(self) -> None:

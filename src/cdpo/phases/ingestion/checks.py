@@ -67,12 +67,16 @@ def log_status_sql(log_table: str, tables: Iterable[str]) -> str:
 def check_log(target: Target, log_table: str, tables: Iterable[str]) -> list[CheckResult]:
     """One result per table: PASS when its latest load ended in SUCCESS, FAIL otherwise."""
     names = sorted({qualified.partition(".")[2] for qualified in tables})
+    database, _, table = log_table.partition(".")
     try:
-        rows = {
-            r["table_name"]: r for r in target.query(log_status_sql(log_table, names)).records()
-        }
+        exists = any(t.name == table for t in target.tables(database))
     except NotFoundError:
-        rows = {}
+        exists = False
+    if not exists:
+        detail = f"{log_table} does not exist: no ingestion workflow has run"
+        return [CheckResult("log_success", CheckStatus.FAIL, detail, name) for name in names]
+    query = target.query(log_status_sql(log_table, names))
+    rows = {r["table_name"]: r for r in query.records()}
     return [_log_result(log_table, name, rows.get(name)) for name in names]
 
 

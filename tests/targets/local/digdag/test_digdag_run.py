@@ -204,7 +204,7 @@ def test_loop_for_each_with_expression_values_and_if(
         for size in (1, 2):
             assert f"each {region} {size}" in logs
     assert "short" in logs and "long" not in logs
-    assert "+wf+each^sub+for-region=eu&size=2" in _states(attempt)
+    assert "+wf+each^sub+for-0=region=1=eu&1=size=1=2" in _states(attempt)  # Digdag's naming
 
 
 def test_py_store_export_and_subtasks(write_project, digdag_run, local_target) -> None:
@@ -402,3 +402,19 @@ def test_secrets_come_from_the_environment_and_never_reach_logs(
     assert digdag_run(missing, "wf").exit_code == 1
     attempt, _ = _last(local_target)
     assert "secret 'nope.key' is not set" in attempt.failed_tasks[0].error
+
+
+def test_cli_retry_resumes_from_the_failed_task(
+    write_project, digdag_run, run_cdpo, runtime_root: Path, tmp_path: Path
+) -> None:
+    project = write_project(
+        {
+            "wf.dig": '+a:\n  sh>: echo a >> "$marks/a.txt"\n+b:\n  sh>: test -f "$marks/ok"\n',
+        }
+    )
+    assert digdag_run(project, "wf", "-p", f"marks={tmp_path}").exit_code == 1
+    (tmp_path / "ok").touch()
+    result = run_cdpo("digdag", "retry", "1", "--root", str(runtime_root))
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert "Started attempt 2" in result.stdout and "+wf+b success" in result.stdout
+    assert (tmp_path / "a.txt").read_text() == "a\n"  # +a was not run again

@@ -146,8 +146,21 @@ def _values(value: Any, key: str) -> list[Any]:
     return value
 
 
-def _label(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
+def _name_tag(value: Any) -> str:
+    """Digdag's ``nameTag``: text (JSON for non-strings) cut to 8 characters, URL-encoded."""
+    from urllib.parse import quote_plus
+
+    text = value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
+    return quote_plus(text[:8]).replace("+", "%20")
+
+
+def _for_each_name(keys: list[str], indexes: tuple[int, ...], values: tuple[Any, ...]) -> str:
+    """``+for-0=fruit=1=banana&1=n=0=1``, as ForEachOperatorFactory.buildTaskName names it."""
+    parts = [
+        f"{k}={_name_tag(key)}={i}={_name_tag(value)}"
+        for k, (key, i, value) in enumerate(zip(keys, indexes, values, strict=True))
+    ]
+    return "+for-" + "&".join(parts)
 
 
 class ForEach:
@@ -160,10 +173,12 @@ class ForEach:
         body = _body(ctx, "_do")
         assert body is not None
         keys = list(spec)
+        lists = [_values(spec[k], k) for k in keys]
         children: dict[str, Any] = {}
-        for combo in itertools.product(*(_values(spec[k], k) for k in keys)):
-            label = "&".join(f"{k}={_label(v)}" for k, v in zip(keys, combo, strict=True))
-            children[f"+for-{label}"] = _with_export(body, dict(zip(keys, combo, strict=True)))
+        for indexes in itertools.product(*(range(len(values)) for values in lists)):
+            combo = tuple(values[i] for values, i in zip(lists, indexes, strict=True))
+            name = _for_each_name(keys, indexes, combo)
+            children[name] = _with_export(body, dict(zip(keys, combo, strict=True)))
         return OperatorResult(subtasks=_generated(children, ctx.config.get("_parallel")))
 
 
@@ -172,6 +187,8 @@ class ForRange:
         spec = ctx.command if isinstance(ctx.command, Mapping) else {}
         try:
             start, end = int(spec["from"]), int(spec["to"])
+            if "slices" in spec and "step" in spec:
+                raise ValueError("both step and slices")
             if "slices" in spec:
                 slices = int(spec["slices"])
                 step = -(-(end - start) // slices)

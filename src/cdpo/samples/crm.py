@@ -43,7 +43,7 @@ def customers_frame(rng: np.random.Generator, pop: Population, acc: Accounts) ->
         "last_name": _names(rng, pop.last_name[person]),
         "email": dirt.dirty_emails(rng, pick(pop.email_since, pop.emails, person, when)),
         "phone": _phones(rng, pop, person, home),
-        "mobile": np.where(has_mobile, _phones(rng, pop, person, mobile), None),
+        "mobile": dirt.given(has_mobile, _phones(rng, pop, person, mobile)),
         "birth_date": _dates(rng, _epoch(pop.birth_date[person])),
         "gender": _gender(rng, pop.gender[person]),
         "email_opt_in": dirt.bool_strings(rng, rng.random(n) < 0.6),
@@ -88,7 +88,7 @@ def transactions_frame(rng: np.random.Generator, pop: Population, acc: Accounts)
     columns = {
         "transaction_id": np.strings.add("T", digits(rng.permutation(n) + 3_000_000_000, 10)),
         "customer_no": np.where(rng.random(n) < CARD_SCANNED_RATE, acc.crm_no[owner], ""),
-        "phone": np.where(typed, _phones(rng, pop, person, mobile), None),
+        "phone": dirt.given(typed, _phones(rng, pop, person, mobile)),
         "store_id": _store(pop.country[person], person),
         "transaction_time": _till_times(rng, when, pop.country[person]),
         "amount": np.round(rng.gamma(2.0, 25.0, n) + 1, 2),

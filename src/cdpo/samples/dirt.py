@@ -73,6 +73,13 @@ UPDATE_RATE = 0.35
 """Share of profile records (customers, profiles, CRM members) updated once after creation."""
 
 
+def given(mask: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """``values`` where ``mask``, a real null elsewhere ("not given"); returns an object array."""
+    out = np.asarray(values, dtype=object).copy()
+    out[~np.asarray(mask, dtype=bool)] = None
+    return out
+
+
 def null_token_mask(rng: np.random.Generator, n: int, rate: float = NULL_RATE) -> np.ndarray:
     """A boolean mask choosing which of ``n`` values become null tokens."""
     return rng.random(n) < rate

@@ -38,7 +38,7 @@ def profiles_frame(rng: np.random.Generator, pop: Population, acc: Accounts) -> 
     index, when = versions(rng, acc.klaviyo_created)
     person = acc.klaviyo_person[index]
     n = len(index)
-    given = (rng.random(len(acc.klaviyo_person)) < PHONE_GIVEN_RATE)[index]
+    has_phone = (rng.random(len(acc.klaviyo_person)) < PHONE_GIVEN_RATE)[index]
     mobile = pick(pop.mobile_since, pop.mobiles, person, when)
     shop_id = acc.shopify_of[person]
     linked = (shop_id >= 0) & (rng.random(n) < EXTERNAL_ID_RATE)
@@ -46,8 +46,8 @@ def profiles_frame(rng: np.random.Generator, pop: Population, acc: Accounts) -> 
     columns = {
         "id": acc.klaviyo_id[index],
         "email": dirt.dirty_emails(rng, pick(pop.email_since, pop.emails, person, when)),
-        "phone_number": np.where(given, phones.e164(pop.country[person], mobile), None),
-        "external_id": np.where(linked, shop_id.astype(str), None),
+        "phone_number": dirt.given(has_phone, phones.e164(pop.country[person], mobile)),
+        "external_id": dirt.given(linked, shop_id.astype(str)),
         "first_name": np.strings.capitalize(pop.first_name[person]),
         "last_name": np.strings.capitalize(pop.last_name[person]),
         "created": klaviyo_time(acc.klaviyo_created[index]),

@@ -102,14 +102,13 @@ def local_offsets(epoch: np.ndarray, zone: str) -> np.ndarray:
     return grid[np.clip(hour, 0, len(grid) - 1)]
 
 
-def offset_text(minutes: np.ndarray, *, utc_as_z: bool = False) -> np.ndarray:
-    """``+09:00`` / ``-05:00`` spellings of offsets (``Z`` for zero when ``utc_as_z``)."""
+def offset_text(minutes: np.ndarray) -> np.ndarray:
+    """``+09:00`` / ``-05:00`` spellings of UTC offsets in minutes."""
     minutes = np.asarray(minutes, dtype=np.int64)
     sign = np.where(minutes < 0, ord("-"), ord("+")).astype(np.int32)[:, None]
     colon = np.full((len(minutes), 1), ord(":"), np.int32)
     hours, rest = digit_codes(np.abs(minutes) // 60, 2), digit_codes(np.abs(minutes) % 60, 2)
-    text = text_from_codes(np.hstack([sign, hours, colon, rest]))
-    return np.where(utc_as_z & (minutes == 0), "Z", text)
+    return text_from_codes(np.hstack([sign, hours, colon, rest]))
 
 
 @lru_cache(maxsize=16)

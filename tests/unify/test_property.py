@@ -71,8 +71,8 @@ def _namespaced(graphs: list[list[Row]]) -> list[Row]:
     ]
 
 
-# Each example holds up to 60 independent graphs, so a run checks thousands of graphs in all.
-batches = st.lists(graph, min_size=1, max_size=60).map(_namespaced)
+# Each example holds up to 80 independent graphs, so a run checks thousands of graphs in all.
+batches = st.lists(graph, min_size=1, max_size=80).map(_namespaced)
 
 
 @pytest.fixture(scope="module")
@@ -87,8 +87,10 @@ def _load(con: duckdb.DuckDBPyConnection, data: list[Row]) -> list[Row]:
     con.execute(
         "CREATE OR REPLACE TABLE src.rows (time BIGINT, k_a VARCHAR, k_b VARCHAR, k_c VARCHAR)"
     )
-    con.executemany(
-        "INSERT INTO src.rows VALUES (?, ?, ?, ?)", [(t, *r) for t, r in enumerate(data)]
+    columns = [list(c) for c in zip(*data, strict=True)]
+    con.execute(
+        "INSERT INTO src.rows SELECT unnest(range(len($1))), unnest($1), unnest($2), unnest($3)",
+        columns,
     )
     return data
 
@@ -127,7 +129,7 @@ def _star(con: duckdb.DuckDBPyConnection, table: str) -> dict[tuple[str, int], t
 SETTINGS = {"deadline": None, "suppress_health_check": [HealthCheck.function_scoped_fixture]}
 
 
-@settings(max_examples=40, **SETTINGS)  # type: ignore[arg-type]
+@settings(max_examples=30, **SETTINGS)  # type: ignore[arg-type]
 @given(data=batches)
 def test_fast_path_sql_loop_and_networkx_agree(
     db: duckdb.DuckDBPyConnection, data: list[Row]

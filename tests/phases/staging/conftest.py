@@ -1,0 +1,67 @@
+"""A local target with staging inputs, and a runner that generates the staging project and runs
+it on the local Digdag runtime (real DuckDB), as the orchestrator would."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cdpo.phases.base import GeneratedProject, PhaseContext
+from cdpo.phases.staging import StagingPhase
+from cdpo.targets.base import AttemptStatus
+from cdpo.targets.local import LocalTarget
+
+from ..ingestion.helpers import write_pipeline
+
+SRC, STG, CONFIG = "northwind_src", "northwind_stg", "northwind_config"
+
+
+@pytest.fixture
+def target(tmp_path: Path) -> Iterator[LocalTarget]:
+    local = LocalTarget(tmp_path / "target")
+    for database in (SRC, STG, CONFIG):
+        local.create_database(database)
+    yield local
+    local.close()
+
+
+def make_table(
+    target: LocalTarget, name: str, columns: str, rows: list[tuple[Any, ...]] = ()
+) -> None:
+    """Create ``northwind_src.<name>`` with ``columns`` (SQL) and insert ``rows``."""
+    target.query(f"CREATE TABLE {SRC}.{name} ({columns})")
+    insert_rows(target, name, rows)
+
+
+def insert_rows(target: LocalTarget, name: str, rows: list[tuple[Any, ...]]) -> None:
+    if rows:
+        values = ", ".join(
+            "(" + ", ".join("NULL" if v is None else _literal(v) for v in row) + ")" for row in rows
+        )
+        target.query(f"INSERT INTO {SRC}.{name} VALUES {values}")
+
+
+def _literal(value: Any) -> str:
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    return repr(value)
+
+
+def generate(tmp_path: Path, target: LocalTarget, **section: Any) -> GeneratedProject:
+    pipeline = write_pipeline(tmp_path / "pipeline", staging=section)
+    return StagingPhase().generate(PhaseContext(pipeline, target, tmp_path / "pipeline"))
+
+
+def run(target: LocalTarget, project: GeneratedProject) -> None:
+    """Push and run the generated project; fail the test with the failed tasks' errors."""
+    target.push(project.directory, project.project)
+    attempt = target.run(project.project, project.runs[0].workflow)
+    errors = [f"{t.full_name}: {t.error}" for t in attempt.tasks if t.error]
+    assert attempt.status is AttemptStatus.SUCCESS, "\n".join(errors[-3:])
+
+
+def rows(target: LocalTarget, sql: str) -> list[dict[str, Any]]:
+    return target.query(sql).records()

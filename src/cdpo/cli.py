@@ -310,6 +310,36 @@ def report(pipeline: PipelineOpt = ".") -> int:
     return EXIT_OK
 
 
+@app.command()
+def demo(
+    directory: Annotated[str, typer.Option("--dir", help="Where to write the demo.")] = "demo",
+    size: Annotated[str, typer.Option("--size", help="small, medium or large.")] = "small",
+    yes: YesOpt = False,
+    as_json: JsonOpt = False,
+) -> int:
+    """Write a pipeline for a fictional retailer on synthetic data and run it locally."""
+    from pathlib import Path
+
+    from cdpo.orchestrator import run_demo
+    from cdpo.printers.pipeline import ProgressView, PromptDecider, print_demo, print_run_result
+
+    interactive = not (yes or as_json) and sys.stdin.isatty()
+    with ProgressView(as_json=as_json) as view:
+        done = run_demo(
+            Path(directory),
+            size=size,
+            yes=yes,
+            listeners=[view],
+            decider=PromptDecider(view) if interactive else None,
+            on_ready=None if as_json else print_demo,
+        )
+    if not as_json:
+        print_run_result(done.result, done.report)
+    if done.result.error is not None:
+        raise done.result.error
+    return EXIT_FAILED if done.result.failed else EXIT_OK
+
+
 def run(argv: Sequence[str] | None = None) -> int:
     """Run the CLI on ``argv`` and return its exit code; never calls ``sys.exit``."""
     from cdpo.printers import print_error

@@ -13,6 +13,7 @@ from cdpo.orchestrator.api import (
     run_pipeline,
 )
 from cdpo.orchestrator.decisions import OPTIONS, Choice, Decider, Decision, PolicyDecider, Situation
+from cdpo.orchestrator.demo import DemoProject, DemoResult, run_demo, write_demo
 from cdpo.orchestrator.events import Event, EventKind, Listener
 from cdpo.orchestrator.plan import PhaseAvailability, PipelinePlan, PlannedPhase, plan_pipeline
 from cdpo.orchestrator.preflight import Finding, Severity, doctor
@@ -35,6 +36,8 @@ __all__ = [
     "Choice",
     "Decider",
     "Decision",
+    "DemoProject",
+    "DemoResult",
     "Event",
     "EventKind",
     "Finding",
@@ -62,6 +65,8 @@ __all__ = [
     "plan_pipeline",
     "policy_for",
     "report_from_file",
+    "run_demo",
     "run_options",
     "run_pipeline",
+    "write_demo",
 ]

@@ -218,8 +218,9 @@ def monitor(ctx: StepContext) -> StepResult:
         raise fail(ctx, StepName.MONITOR, cause, Situation.SESSION_KILLED)
     run.error_excerpt = log_excerpt(_safe_logs(ctx, run.attempt_id))
     failed = [t.full_name for t in attempt.failed_tasks]
+    first_error = next(iter(run.error_excerpt.splitlines()), "no log")
     cause = WorkflowError(
-        f"attempt {run.attempt_id} of session {run.session_id} ended in error:\n{run.error_excerpt}",
+        f"attempt {run.attempt_id} of session {run.session_id} ended in error: {first_error}",
         task=failed[0] if failed else None,
     )
     ctx.emit(

@@ -20,6 +20,7 @@ from cdpo.printers import console, error_console
 __all__ = [
     "ProgressView",
     "PromptDecider",
+    "print_demo",
     "print_findings",
     "print_plan",
     "print_run_result",
@@ -270,3 +271,17 @@ def print_run_result(result: Any, report: Any = None) -> None:
         out.print(
             "[yellow]warning:[/] a phase was skipped after a failure; later phases may be wrong."
         )
+
+
+def print_demo(project: Any) -> None:
+    """What the demo wrote and which phases this version can run."""
+    out = console()
+    data = project.dataset
+    out.print(f"Demo client northwind_retail in {project.root}")
+    out.print(
+        f"Data set: {data.size}, {data.people} people, {len(data.extracts)} extracts in {data.root}"
+    )
+    out.print("Phases available: " + (", ".join(p.value for p in project.phases) or "none"))
+    if project.unavailable:
+        missing = ", ".join(p.value for p in project.unavailable)
+        out.print(f"[yellow]Not available in this version yet:[/] {missing}")

@@ -23,9 +23,17 @@ def open_target(pipeline: Any, root: Path) -> Target:
 
         warehouse = root / pipeline.local.warehouse
         warehouse.parent.mkdir(parents=True, exist_ok=True)
-        return LocalTarget(root, warehouse)
+        replay = root / pipeline.local.replay if pipeline.local.replay else None
+        if replay is not None and not replay.is_file():
+            raise ConfigError(
+                "the replay mapping does not exist",
+                file=replay,
+                field="local.replay",
+                hint="Point local.replay at a YAML file mapping tables to local files.",
+            )
+        return LocalTarget(root, warehouse, replay=replay)
     try:
-        from cdpo.targets.td import TdTarget  # type: ignore[attr-defined]
+        from cdpo.targets.td import TdTarget
     except ImportError:
         raise ConfigError(
             "the td target is not available in this version of cdpo",
@@ -33,4 +41,4 @@ def open_target(pipeline: Any, root: Path) -> Target:
             field="target",
             hint="Use `target: local` to run the pipeline on this machine.",
         ) from None
-    return TdTarget(pipeline, root)  # type: ignore[no-any-return]
+    return TdTarget.for_pipeline(pipeline, root)

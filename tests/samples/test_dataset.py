@@ -9,7 +9,7 @@ import pytest
 from cdpo.errors import ConfigError
 from cdpo.samples import SIZES, TRUTH_PATH, Dataset, generate_dataset
 from cdpo.samples.times import HIST_END, INC_END
-from tests.samples.conftest import digest, read_extract
+from tests.samples.conftest import digest
 
 TABLES = {
     "shopify_customers",
@@ -52,12 +52,12 @@ def test_people_override_scales_every_extract(tmp_path: Path, small: Dataset) ->
         assert 0.35 < ratio < 0.65, extract.table
 
 
-def test_manifest_round_trips_and_counts_match_the_files(small: Dataset) -> None:
+def test_manifest_round_trips_and_counts_match_the_files(small: Dataset, rows) -> None:
     loaded = Dataset.load(small.root)
     assert loaded == small
     for extract in small.extracts:
-        assert len(read_extract(small, extract, "hist")) == extract.hist_rows
-        inc = read_extract(small, extract, "inc")
+        assert len(rows(extract.table, "hist")) == extract.hist_rows
+        inc = rows(extract.table, "inc")
         assert len(inc) == extract.inc_rows
         assert list(inc[0]) == [name for name, _ in extract.columns] + ["incremental_date"]
         assert extract.record_id in dict(extract.columns)

@@ -217,6 +217,34 @@ def digdag_log(
     return EXIT_OK
 
 
+@app.command()
+def server(
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 65432,
+    root: RootOpt = ".",
+    warehouse: WarehouseOpt = None,
+) -> int:
+    """Serve the local runtime over Digdag's REST API (/api) and TD's REST v3 (/v3).
+
+    With TD_API_KEY set, every call must send `Authorization: TD1 <that key>`.
+    """
+    import os
+    from pathlib import Path
+
+    from cdpo.server import ApiServer
+
+    served = ApiServer(
+        Path(root),
+        host,
+        port,
+        api_key=os.environ.get("TD_API_KEY") or None,
+        warehouse=Path(warehouse) if warehouse else None,
+    )
+    typer.echo(f"cdpo server: Digdag REST API at {served.url}/api, TD REST v3 at {served.url}/v3")
+    served.serve()
+    return EXIT_OK
+
+
 YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Answer yes: never ask, proceed.")]
 OnFailureOpt = Annotated[
     str | None,

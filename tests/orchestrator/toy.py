@@ -36,9 +36,13 @@ class ToyPhase(Phase):
         self.generate_failures = 0
         self.generated = 0
         self.drop_file = False
+        self.reads: tuple[str, ...] = ()
 
     def enabled(self, pipeline: Any) -> bool:
         return True
+
+    def inputs(self, pipeline: Any) -> tuple[str, ...]:
+        return self.reads
 
     def table(self, pipeline: Any, workflow: str) -> str:
         return f"{pipeline.databases.src}.{self.name.value}_{workflow}"

@@ -54,17 +54,18 @@ def print_plan(plan: Any, *, as_json: bool = False) -> None:
     table = Table("#", "phase", "status", "workflows", "files", "tables", "estimate")
     for number, phase in enumerate(plan.phases, 1):
         p = phase.plan
-        table.add_row(
-            str(number),
-            phase.title,
-            phase.availability.value,
-            "\n".join(r.workflow for r in p.runs) if p else "-",
-            "\n".join(p.files) if p else "-",
-            "\n".join(p.tables) if p else "-",
-            _duration(p.estimated_seconds) if p else "-",
-        )
+        counts = (str(len(p.runs)), str(len(p.files)), str(len(p.tables))) if p else ("-",) * 3
+        estimate = _duration(p.estimated_seconds) if p else "-"
+        table.add_row(str(number), phase.title, phase.availability.value, *counts, estimate)
     out.print(table)
-    out.print(f"Estimated total: {_duration(plan.estimated_seconds)}")
+    for phase in plan.phases:
+        if phase.plan is None:
+            continue
+        out.print(f"\n[bold]{phase.title}[/] (project {phase.plan.project})")
+        out.print("  starts:  " + " → ".join(r.workflow for r in phase.plan.runs))
+        out.print("  creates: " + ", ".join(phase.plan.tables))
+        out.print("  files:   " + ", ".join(phase.plan.files))
+    out.print(f"\nEstimated total: {_duration(plan.estimated_seconds)}")
     unavailable = [p.title for p in plan.phases if p.availability.value.startswith("not available")]
     if unavailable:
         out.print(f"[yellow]Not available in this version:[/] {', '.join(unavailable)}")

@@ -228,7 +228,7 @@ class FakeTarget(Target):
     def _tables(self, database: str) -> list[TableInfo]:
         self._require_database(database)
         names = self._db.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = ? ORDER BY 1",
+            "SELECT table_name FROM duckdb_tables() WHERE schema_name = ? ORDER BY 1",
             [database],
         ).fetchall()
         return [TableInfo(database, name, self._count(database, name)) for (name,) in names]
@@ -248,8 +248,8 @@ class FakeTarget(Target):
 
     def _databases(self) -> list[str]:
         rows = self._db.execute(
-            "SELECT schema_name FROM information_schema.schemata WHERE catalog_name = 'memory' "
-            "AND schema_name NOT IN ('main', 'information_schema', 'pg_catalog') ORDER BY 1"
+            "SELECT schema_name FROM duckdb_schemas() WHERE database_name = 'memory' "
+            "AND NOT internal ORDER BY 1"
         ).fetchall()
         return [name for (name,) in rows]
 

@@ -169,7 +169,11 @@ class Td:
             ctx.log("\n".join(str(row) for row in job.result.rows[:20]))
         if options.get("download_file"):
             _download(ctx.path(str(options["download_file"])), job.result)
-        return OperatorResult(store=_job(ctx, job.num_records, {"last_results": job.last_results}))
+        # As TdOperatorFactory: td.last_results is stored only when asked, so an earlier
+        # store_last_results stays visible through later td> tasks that do not ask.
+        asked = _flag(options.get("store_last_results"))
+        results = {"last_results": job.last_results} if asked else {}
+        return OperatorResult(store=_job(ctx, job.num_records, results))
 
 
 def _flag(value: Any) -> bool:

@@ -151,21 +151,20 @@ def _dates(rng: np.random.Generator, epoch: np.ndarray) -> np.ndarray:
 
 
 def _till_times(rng: np.random.Generator, epoch: np.ndarray, country: np.ndarray) -> np.ndarray:
-    """Transaction times in ``TRANSACTION_TIME_FORMATS``: local with offset, UTC, or local bare."""
+    """Transaction times in ``TRANSACTION_TIME_FORMATS``, in the store's time zone unless UTC."""
     which = dirt.weighted_choice(rng, len(epoch), dirt.TRANSACTION_TIME_WEIGHTS)
     offsets = np.zeros(len(epoch), dtype=np.int64)
     for index, spec in enumerate(phones.COUNTRIES):
         where = np.flatnonzero(country == index)
         offsets[where] = local_offsets(epoch[where], phones.TIMEZONES[spec.code])
     out = np.empty(len(epoch), dtype=object)
-    local = np.flatnonzero(which == 0)
-    out[local] = np.strings.add(
-        strftime(epoch[local], "%Y-%m-%d %H:%M:%S", offsets[local]), offset_text(offsets[local])
-    )
-    utc = np.flatnonzero(which == 1)
-    out[utc] = strftime(epoch[utc], "%Y-%m-%dT%H:%M:%SZ")
-    bare = np.flatnonzero(which == 2)
-    out[bare] = strftime(epoch[bare], "%m/%d/%Y %H:%M:%S", offsets[bare])
+    for index, fmt in enumerate(dirt.TRANSACTION_TIME_FORMATS):
+        where = np.flatnonzero(which == index)
+        local = None if fmt.endswith("Z") else offsets[where]
+        text = strftime(epoch[where], fmt.replace("{offset}", ""), local)
+        if "{offset}" in fmt:
+            text = np.strings.add(text, offset_text(offsets[where]))
+        out[where] = text
     return out
 
 

@@ -18,7 +18,7 @@ NULL_TOKENS: tuple[str, ...] = ("", "NA", "N/A", "null", "None", "-")
 """Spellings of "no value", drawn uniformly. A real null (JSON ``null``, an empty CSV field) means
 "not given" and is not counted as a null token."""
 NULL_RATE = 0.05
-"""Share of optional identifier values (emails, phones) written as a null token or a real null."""
+"""Share of optional values (emails, phones; CRM names, dates, gender) written as a null token."""
 
 # -- emails ----------------------------------------------------------------------------------------
 EMAIL_REGEX = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
@@ -62,7 +62,8 @@ TRANSACTION_TIME_FORMATS: tuple[str, ...] = (
     "%Y-%m-%dT%H:%M:%SZ",
     "%m/%d/%Y %H:%M:%S",
 )
-"""POS transaction times: local time with offset, UTC with Z, or local US-style without a zone."""
+"""POS transaction times: store-local with its offset (``{offset}``), UTC (a format ending in
+``Z``), or store-local without a zone."""
 TRANSACTION_TIME_WEIGHTS: tuple[float, ...] = (0.6, 0.25, 0.15)
 LATE_ROW_RATE = 0.02
 """Share of rows that arrive 5-40 days after their event time (so they miss the extract they

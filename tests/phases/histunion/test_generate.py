@@ -30,7 +30,7 @@ def _generate(tmp_path: Path, target: LocalTarget, **section: object):
     return HistUnionPhase().generate(PhaseContext(pipeline, target, tmp_path))
 
 
-def test_names_files_and_runner(tmp_path: Path, target: LocalTarget) -> None:
+def test_names_files_and_runner(tmp_path: Path, target: LocalTarget, run_cdpo) -> None:
     _sources(target)
     project = _generate(
         tmp_path,
@@ -39,6 +39,8 @@ def test_names_files_and_runner(tmp_path: Path, target: LocalTarget) -> None:
         full_load=["klaviyo_lists"],
     )
     assert project.tables == (f"{SRC}.shop_orders_histunion", f"{SRC}.klaviyo_lists_histunion")
+    checked = run_cdpo("digdag", "check", project.directory)
+    assert checked.exit_code == 0 and "No problems found." in checked.stdout, checked.stderr
     assert [r.workflow for r in project.runs] == ["hist_union_runner"]
     assert (
         "queries/shop_orders.sql" in project.files and "queries/klaviyo_lists.sql" in project.files
@@ -112,4 +114,12 @@ def test_a_table_name_that_is_not_an_identifier_is_a_config_error(tmp_path: Path
 def test_all_without_ingestion_says_what_to_do(tmp_path: Path) -> None:
     pipeline = write_pipeline(tmp_path, hist_union={"tables": "all"})
     with pytest.raises(ConfigError, match="takes the tables from the ingestion section"):
+        HistUnionPhase().plan(pipeline)
+
+
+def test_same_base_from_two_databases_is_refused(tmp_path: Path) -> None:
+    pipeline = write_pipeline(
+        tmp_path, hist_union={"tables": ["northwind_src.orders", "other_src.orders"]}
+    )
+    with pytest.raises(ConfigError, match="orders listed from two databases"):
         HistUnionPhase().plan(pipeline)

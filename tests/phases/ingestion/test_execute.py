@@ -135,6 +135,18 @@ def test_a_historical_rerun_skips_done_months(project) -> None:
     ]  # the table's start row only: no month re-ran
 
 
+def test_a_month_whose_success_was_not_logged_reloads_without_duplicates(project) -> None:
+    target = project[0]
+    # as if the run died after loading January but before logging it
+    target.query(
+        f"DELETE FROM {SRC}.ingestion_log WHERE source_name = 'shop_2024-01' AND status = 'SUCCESS'"
+    )
+    _run(target, "shop_ingest_hist")
+    assert _ids(target, "shop_orders_hist") == [1, 2, 3]
+    january = _log(target, "source_name = 'shop_2024-01' AND status = 'SUCCESS'")
+    assert [row[3] for row in january] == [2]
+
+
 def test_validation_fails_for_tables_not_loaded(tmp_path: Path) -> None:
     source = {"name": "shop", "connector": "file", "start_date": "2024-01-01", "incremental_start": "2024-03-01",
               "incremental_field": "updated_at", "objects": [{"name": "orders", "path": "o.jsonl"}]}  # fmt: skip

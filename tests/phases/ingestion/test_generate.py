@@ -53,8 +53,11 @@ def _yaml(path: Path) -> Any:
 
 
 @pytest.mark.parametrize("family", sorted(FAMILIES))
-def test_every_file_parses_back(tmp_path: Path, family: str) -> None:
+def test_every_file_parses_back(tmp_path: Path, family: str, run_cdpo) -> None:
     project, directory = _generate(tmp_path, FAMILIES[family])
+    checked = run_cdpo("digdag", "check", directory)
+    assert checked.exit_code == 0, checked.stdout + checked.stderr
+    assert "No problems found." in checked.stdout
     assert set(project.files) == {
         p.relative_to(directory).as_posix() for p in directory.rglob("*") if p.is_file()
     }

@@ -88,6 +88,13 @@ def build_union_model(pipeline: Any) -> HistUnionModel:
     tables = tuple(
         UnionTable(db, base, settings.target_database or db, base in full) for db, base in pairs
     )
+    bases = [t.base for t in tables]
+    if twice := sorted({b for b in bases if bases.count(b) > 1}):
+        raise ConfigError(
+            f"{', '.join(twice)} listed from two databases: inc_log keys watermarks by table name",
+            field="hist_union.tables",
+            hint="Combine same-named tables of different databases in separate pipelines.",
+        )
     if not tables:
         raise ConfigError(
             "no table to combine: no ingested object has both a history and an incremental table",

@@ -1,8 +1,9 @@
 """TD names from configuration: validated once, quoted once, before they reach SQL or a file name.
 
 TD database and table names are lower-case letters, digits and underscores; columns may carry
-upper case (Snowflake, Salesforce), so column names accept both cases. Quoting follows Presto/Trino:
-double quotes, a double quote inside doubled (spec §4.14: never backticks).
+upper case (Snowflake, Salesforce), so column names accept both cases. The checks raise
+``ValueError`` so pydantic reports them against the pipeline.yml field; quoting is cdpo.sql's
+(double quotes, spec §4.14: never backticks).
 """
 
 from __future__ import annotations
@@ -54,13 +55,15 @@ def split_table(value: str, default_database: str | None = None) -> tuple[str | 
 
 
 def quote(name: str) -> str:
-    """Quote a validated identifier for Presto/Trino.
+    """Quote a validated identifier through cdpo's one gate (``cdpo.sql.quote_identifier``).
 
     Example:
         >>> quote("index")
         '"index"'
     """
-    return '"' + name.replace('"', '""') + '"'
+    from cdpo.sql import quote_identifier  # sqlglot-heavy package: loaded only to write SQL
+
+    return quote_identifier(name)
 
 
 def quote_literal(value: str) -> str:

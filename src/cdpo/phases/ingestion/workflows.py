@@ -174,10 +174,13 @@ def _historical(source: SourceModel) -> dict[str, Any]:
         "+log_batch_start": _log("start", table_name="${datasource.table_name}", source_name=month)
     }
     if source.settings.connector in _CLEARABLE:
+        # Compared as instants, as the load compares them: values carry offsets and 'T'/' '
+        # separators that a string comparison would misplace.
+        instant = f"TD_TIME_PARSE(CAST({_FIELD} AS VARCHAR))"
         batch["+clear_batch"] = {
             "td>": None,
-            "query": f"DELETE FROM {_TABLE} WHERE {_FIELD} > '${{date_range.start_time}}' "
-            f"AND {_FIELD} <= '${{date_range.end_time}}'",
+            "query": f"DELETE FROM {_TABLE} WHERE {instant} > TD_TIME_PARSE('${{date_range.start_time}}') "
+            f"AND {instant} <= TD_TIME_PARSE('${{date_range.end_time}}')",
         }
     batch["+load_batch"] = _load(window)
     batch["+log_batch_success"] = _log(

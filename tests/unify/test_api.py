@@ -88,6 +88,7 @@ def test_flags_select_what_runs(source: duckdb.DuckDBPyConnection) -> None:
         ({"unification": None}, "the unify.yml mapping is missing"),
         ({"guards": {"hub_limt": 3}}, "unknown guard settings ['hub_limt']"),
         ({"engine": "spark"}, "unknown engine 'spark'"),
+        ({"run_canonical_ids": False, "run_persistent_ids": True}, "defines no persistent ids"),
     ],
 )
 def test_bad_bodies_are_config_errors(

@@ -45,6 +45,7 @@ from cdpo.unify.swap import Staging, table_exists
 __all__ = ["ENGINES", "unify"]
 
 ENGINES = ("fast", "sql")
+MAX_LISTED_EXCLUSIONS = 1000  # the result lists this many; {id}_excluded_values has them all
 _TEMP_PREFIX = "_cdpo_u_"
 
 
@@ -84,6 +85,9 @@ def unify(
     guards = guards if guards is not None else Guards()
     run_time = int(time.time()) if run_time is None else int(run_time)
     selected = [(d, p) for d, p in cfg.ids() if (run_persistent_ids if p else run_canonical_ids)]
+    if not selected:
+        asked = "persistent" if run_persistent_ids and not run_canonical_ids else "selected"
+        raise ConfigError(f"unify.yml defines no {asked} ids to run", field="canonical_ids")
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(cfg.schema_name)}")
     staging = Staging(con, cfg.schema_name)
     filters = None if full_refresh else delta_filters(con, cfg)
@@ -239,9 +243,9 @@ def _measure(
 ) -> IdResult:
     """Numbers for the report: ids, profiles, largest profile, histograms, alarms."""
     ids, profiles, largest = con.execute(
-        f"SELECT count(DISTINCT (id, id_key_type)), count(DISTINCT {kind}), "
-        f"coalesce(max(n), 0) FROM {lookup}, "
-        f"(SELECT count(*) AS n FROM {lookup} GROUP BY {kind})"
+        f"SELECT (SELECT count(*) FROM (SELECT DISTINCT id, id_key_type FROM {lookup})), "
+        f"(SELECT count(DISTINCT {kind}) FROM {lookup}), "
+        f"(SELECT coalesce(max(n), 0) FROM (SELECT count(*) AS n FROM {lookup} GROUP BY {kind}))"
     ).fetchone()  # type: ignore[misc]
     keys = definition.merge_by_keys
     columns = ", ".join(quote(f"histogram_{k}") for k in keys)
@@ -265,7 +269,8 @@ def _measure(
         profiles=profiles,
         largest_profile=largest,
         histograms=histograms,
-        excluded=tuple(extraction.excluded),
+        excluded=tuple(extraction.excluded[:MAX_LISTED_EXCLUSIONS]),
+        excluded_count=len(extraction.excluded),
         alarms=tuple(alarms),
         **run,
     )
@@ -279,7 +284,7 @@ def _runs_sql(result: IdResult, run_time: int) -> str:
         f"{literal(result.mode)} AS mode, {result.source_rows}::BIGINT AS source_rows, "
         f"{result.ids}::BIGINT AS ids, {result.profiles}::BIGINT AS profiles, "
         f"{result.largest_profile}::BIGINT AS largest_profile, {result.iterations} AS iterations, "
-        f"{literal(changes)} AS changes_per_iteration, {len(result.excluded)}::BIGINT AS excluded_values"
+        f"{literal(changes)} AS changes_per_iteration, {result.excluded_count}::BIGINT AS excluded_values"
     )
 
 

@@ -31,7 +31,8 @@ class IdResult:
 
     ``iterations`` counts loop iterations including the final one that changed nothing (0 on the
     fast path, which does not iterate); ``changes`` holds each iteration's changed edges.
-    ``histograms`` maps a key to {ids of that key in a profile: profiles}.
+    ``histograms`` maps a key to {ids of that key in a profile: profiles}. ``excluded`` lists at
+    most 1000 of the ``excluded_count`` values guards kept out; ``{id}_excluded_values`` has all.
     """
 
     name: str
@@ -46,6 +47,7 @@ class IdResult:
     changes: tuple[int, ...] = ()
     histograms: Mapping[str, Mapping[int, int]] = field(default_factory=dict)
     excluded: tuple[ExcludedValue, ...] = ()
+    excluded_count: int = 0
     alarms: tuple[ComponentAlarm, ...] = ()
 
 

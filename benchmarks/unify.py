@@ -1,0 +1,176 @@
+"""Connected components at identity-graph scale: cdpo's fast path against its peers, same edges.
+
+Builds one random graph (uniform random edges, as in reference/dependencies-measured.md §5), then
+times, in one process: cdpo's partition (``cdpo.unify.label_components``: ids dictionary-encoded in
+DuckDB, components with scipy, labels written back to DuckDB), scipy's ``connected_components`` on
+the bare integer arrays, Splink's ``cluster_pairwise_predictions_at_threshold`` (DuckDB SQL;
+``pip install -e '.[bench]'``) and networkx (skipped above 2M nodes). Every partition is reduced to
+"smallest node of my component" per node and compared. The machine's load average and CPU seconds
+are printed too: on a shared machine wall time depends on the neighbours.
+
+    .venv/bin/python benchmarks/unify.py --nodes 2000000 --edges 3000000
+    .venv/bin/python benchmarks/unify.py --nodes 200000 --edges 300000 --json
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+import duckdb
+import numpy as np
+
+NETWORKX_MAX_NODES = 2_000_000
+
+
+def random_graph(nodes: int, edges: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """``edges`` uniform random (src, dst) pairs over ``nodes`` integer ids."""
+    rng = np.random.default_rng(seed)
+    return rng.integers(0, nodes, edges, dtype=np.int64), rng.integers(
+        0, nodes, edges, dtype=np.int64
+    )
+
+
+def smallest_member(node_ids: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Canonical form of a partition: per node (sorted by id), the smallest id of its component."""
+    order = np.argsort(node_ids, kind="stable")
+    node_ids, labels = node_ids[order], labels[order]
+    _, inverse = np.unique(labels, return_inverse=True)
+    smallest = np.full(inverse.max() + 1, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(smallest, inverse, node_ids)
+    return smallest[inverse]
+
+
+def run_cdpo(src: np.ndarray, dst: np.ndarray, nodes: int) -> np.ndarray:
+    from cdpo.unify import label_components
+
+    con = duckdb.connect()
+    con.register("_edges", {"a": src, "b": dst})
+    con.execute("CREATE TABLE edges AS SELECT * FROM _edges")
+    label_components(con, "SELECT a AS a_id, 1 AS a_ns, b AS b_id, 1 AS b_ns FROM edges", "labels")
+    out = con.execute("SELECT id, comp FROM labels").fetchnumpy()
+    return smallest_member(out["id"], out["comp"])
+
+
+def run_scipy(src: np.ndarray, dst: np.ndarray, nodes: int) -> np.ndarray:
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    matrix = coo_matrix((np.ones(len(src), dtype=np.int8), (src, dst)), shape=(nodes, nodes))
+    _, labels = connected_components(matrix.tocsr(), directed=False)
+    present = np.unique(np.concatenate([src, dst]))
+    return smallest_member(present, labels[present])
+
+
+def run_splink(src: np.ndarray, dst: np.ndarray, nodes: int) -> np.ndarray:
+    from splink import DuckDBAPI
+    from splink.clustering import cluster_pairwise_predictions_at_threshold
+
+    con = duckdb.connect()
+    con.register("_edges", {"unique_id_l": src, "unique_id_r": dst})
+    con.execute("CREATE TABLE edges AS SELECT * FROM _edges")
+    con.execute(
+        "CREATE TABLE nodes AS SELECT unique_id FROM "
+        "(SELECT unique_id_l AS unique_id FROM edges UNION SELECT unique_id_r FROM edges)"
+    )
+    clusters = cluster_pairwise_predictions_at_threshold(
+        con.table("nodes"), con.table("edges"), DuckDBAPI(con), node_id_column_name="unique_id"
+    )
+    out = clusters.as_duckdbpyrelation().select("unique_id, cluster_id").fetchnumpy()
+    ids = out["unique_id"]
+    _, labels = np.unique(out["cluster_id"], return_inverse=True)
+    return smallest_member(ids, labels)
+
+
+def run_networkx(src: np.ndarray, dst: np.ndarray, nodes: int) -> np.ndarray:
+    import networkx as nx
+
+    graph: nx.Graph = nx.Graph()
+    graph.add_edges_from(zip(src.tolist(), dst.tolist(), strict=True))
+    ids, labels = [], []
+    for label, component in enumerate(nx.connected_components(graph)):
+        ids.extend(component)
+        labels.extend([label] * len(component))
+    return smallest_member(np.array(ids, dtype=np.int64), np.array(labels, dtype=np.int64))
+
+
+METHODS: dict[str, Callable[[np.ndarray, np.ndarray, int], np.ndarray]] = {
+    "cdpo": run_cdpo,
+    "scipy": run_scipy,
+    "splink": run_splink,
+    "networkx": run_networkx,
+}
+
+
+def _import_everything() -> None:
+    """Import every library up front: import time is not what is measured."""
+    import importlib
+
+    for module in ("cdpo.unify", "scipy.sparse.csgraph", "networkx", "splink.clustering"):
+        with contextlib.suppress(ImportError):
+            importlib.import_module(module)
+
+
+def measure(args: argparse.Namespace) -> dict[str, Any]:
+    _import_everything()
+    src, dst = random_graph(args.nodes, args.edges, args.seed)
+    seconds: dict[str, float | None] = {}
+    cpu: dict[str, float | None] = {}
+    partitions = {}
+    for name, method in METHODS.items():
+        if name == "networkx" and args.nodes > NETWORKX_MAX_NODES:
+            seconds[name] = cpu[name] = None
+            continue
+        try:
+            wall0, cpu0 = time.perf_counter(), time.process_time()
+            partitions[name] = method(src, dst, args.nodes)
+            seconds[name] = round(time.perf_counter() - wall0, 3)
+            cpu[name] = round(time.process_time() - cpu0, 3)
+        except ImportError as exc:
+            print(f"{name}: skipped ({exc}); pip install -e '.[bench]'", file=sys.stderr)
+            seconds[name] = cpu[name] = None
+    reference = partitions["scipy"]
+    same = all(np.array_equal(p, reference) for p in partitions.values())
+    return {
+        "nodes": args.nodes,
+        "edges": args.edges,
+        "seconds": seconds,
+        "cpu_seconds": cpu,
+        "same_partition": same,
+        "components": len(np.unique(reference)),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--nodes", type=int, default=200_000)
+    parser.add_argument("--edges", type=int, default=300_000)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    args = parser.parse_args(argv)
+    result = measure(args)
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(
+            f"{args.nodes:,} nodes, {args.edges:,} edges, {result['components']:,} components "
+            f"(among nodes with an edge); load average {result['load_average']}"
+        )
+        print(f"{'method':<10}{'wall s':>10}{'cpu s':>10}")
+        for name, wall in result["seconds"].items():
+            shown = "skipped" if wall is None else f"{wall:.2f}"
+            used = result["cpu_seconds"][name]
+            print(f"{name:<10}{shown:>10}{'' if used is None else f'{used:.2f}':>10}")
+        print(f"same partition: {result['same_partition']}")
+    return 0 if result["same_partition"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -364,6 +364,13 @@ def test_parameter_scoping_export_store_local(write_project, digdag_run, local_t
                 echo>: child ${only}
             +outside:
               echo>: "outside ${typeof only === 'undefined' ? 'none' : only}"
+            +reexport:
+              _export:
+                v: newer export
+              +child:
+                echo>: child sees ${v}
+            +last:
+              echo>: last sees ${v}
             """,
             "steps.py": "import digdag\n\ndef put(value):\n    digdag.env.store({'v': value})\n",
         }
@@ -376,6 +383,8 @@ def test_parameter_scoping_export_store_local(write_project, digdag_run, local_t
     assert "right sees stored" in logs  # a parallel sibling does not see left's store
     assert "after left" in logs  # the group's store flows to later tasks
     assert "child inner" in logs and "outside none" in logs  # exports reach descendants only
+    assert "child sees newer export" in logs  # an export defined after a store wins below it
+    assert "last sees left" in logs  # ... and only there
 
 
 def test_duplicated_keys_are_rejected(write_project, run_cdpo) -> None:

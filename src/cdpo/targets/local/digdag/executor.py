@@ -5,7 +5,8 @@ siblings run in order; ``_parallel: true|{limit: N}`` runs a group's direct chil
 ``_background: true`` runs a task alongside its previous siblings; ``_retry: N|{limit, interval,
 interval_type}`` reruns a task (a group from its first child); ``_error`` tasks run after a failure
 with ``${error.message}``; ``_check`` tasks run after a success; operators may generate subtasks
-(``^sub``). Parameters: built-ins < ``-p`` < exports (root to leaf) < store < the task's own keys.
+(``^sub``). Parameters: ``-p`` < exports and store (the later definition wins) < the task's own
+keys; built-ins cannot be overridden.
 """
 
 from __future__ import annotations
@@ -56,6 +57,17 @@ def _merge(*layers: Mapping[str, Any]) -> dict[str, Any]:
             else:
                 merged[key] = value
     return merged
+
+
+def _without(store: Mapping[str, Any], newer: Mapping[str, Any]) -> dict[str, Any]:
+    """``store`` minus every value ``newer`` redefines (nested mappings compared key by key)."""
+    kept: dict[str, Any] = {}
+    for key, value in store.items():
+        if key not in newer:
+            kept[key] = value
+        elif isinstance(value, Mapping) and isinstance(newer[key], Mapping):
+            kept[key] = _without(value, newer[key])
+    return kept
 
 
 def _retry_policy(value: Any) -> tuple[int, float, str]:
@@ -199,7 +211,7 @@ class Executor:
     ) -> tuple[Outcome, dict[str, Any]]:
         """One try of the task; returns its outcome and the exports its children and hooks see."""
         try:
-            export, config = self._evaluate(task, full_name, export, store)
+            export, config, store = self._evaluate(task, full_name, export, store)
             if task.operator is None:
                 return self._run_children(task, full_name, task_id, export, store, file), export
             result = self._operate(task, full_name, task_id, config, file)
@@ -221,7 +233,7 @@ class Executor:
             f"{full_name}^sub",
             task_id,
             _merge(export, result.export),
-            _merge(store, result.store),
+            _merge(_without(store, result.export), result.store),
             result.workflow_file or file,
         )
         delta = _merge(result.store, sub.delta)
@@ -229,8 +241,13 @@ class Executor:
 
     def _evaluate(
         self, task: TaskDef, full_name: str, export: dict[str, Any], store: dict[str, Any]
-    ) -> tuple[dict[str, Any], dict[str, Any]]:
-        """Evaluate ``_export`` then the task's own keys; returns (export for children, config)."""
+    ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+        """Evaluate ``_export`` then the task's own keys.
+
+        Returns the exports its children see, its configuration, and the store its subtree sees:
+        export and store params have one priority and the later definition wins (Digdag concepts,
+        "export and store parameters"), so this task's own ``_export`` hides older stored values.
+        """
         builtins = {**self.settings.builtins, "task_name": full_name}
         base = _merge(self.settings.params, export, store)
         own_export = task.config.get("_export") or {}
@@ -241,6 +258,7 @@ class Executor:
                 )
             evaluated = self._render(own_export, _merge(base, builtins), task)
             export = _merge(export, evaluated)
+            store = _without(store, evaluated)
             base = _merge(self.settings.params, export, store)
         local_raw = {
             k: v
@@ -250,7 +268,7 @@ class Executor:
         # The task's own plain values are visible to its own ${...} (``v: 1`` then ``echo>: ${v}``).
         plain = {k: v for k, v in local_raw.items() if not (isinstance(v, str) and "${" in v)}
         local = self._render(local_raw, _merge(base, plain, builtins), task)
-        return export, _merge(base, local, builtins)
+        return export, _merge(base, local, builtins), store
 
     def _render(
         self, value: Mapping[str, Any], params: dict[str, Any], task: TaskDef

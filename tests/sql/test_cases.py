@@ -9,6 +9,7 @@ compared after normalising: timestamps and dates as ISO strings, decimals as flo
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ import pytest
 import yaml
 
 from cdpo.errors import TranslationError
-from cdpo.sql import translate
+from cdpo.sql import set_session_time, translate
 
 from .conftest import SESSION_TIME, connect
 
@@ -50,8 +51,17 @@ def _normalise(value: Any) -> Any:
     return value
 
 
-def _run(case: dict[str, Any]) -> list[list[Any]]:
-    con = connect(case.get("session_time", SESSION_TIME))
+@pytest.fixture(scope="module")
+def shared() -> Iterator[duckdb.DuckDBPyConnection]:
+    """One connection for all cases; each case runs in a transaction that is rolled back."""
+    con = connect()
+    yield con
+    con.close()
+
+
+def _run(con: duckdb.DuckDBPyConnection, case: dict[str, Any]) -> list[list[Any]]:
+    set_session_time(con, case.get("session_time", SESSION_TIME))
+    con.execute("BEGIN TRANSACTION")
     try:
         read = case.get("read", "presto")
         for statement in translate(case.get("setup", ""), read=read):
@@ -61,21 +71,21 @@ def _run(case: dict[str, Any]) -> list[list[Any]]:
             rows = con.execute(statement).fetchall()
         return [_normalise(row) for row in rows]
     finally:
-        con.close()
+        con.execute("ROLLBACK")
 
 
 def test_there_are_enough_cases() -> None:
-    assert len(CASES) >= 30
+    assert len(CASES) >= 60
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_case(case: dict[str, Any]) -> None:
+def test_case(shared: duckdb.DuckDBPyConnection, case: dict[str, Any]) -> None:
     if "error" in case:
         with pytest.raises((TranslationError, duckdb.Error)) as info:
-            _run(case)
+            _run(shared, case)
         assert case["error"] in str(info.value)
         return
-    rows = _run(case)
+    rows = _run(shared, case)
     expected = [list(row) for row in case["rows"]]
     if case.get("unordered"):
         rows, expected = sorted(rows, key=repr), sorted(expected, key=repr)

@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from cdpo.sql.functions import install_td_functions
+from cdpo.sql.functions import install_td_functions, set_session_time
 from cdpo.sql.identifiers import quote_identifier, validate_identifier
 from cdpo.sql.split import split_statements
 from cdpo.sql.translate import translate
@@ -15,6 +15,7 @@ from cdpo.sql.translate import translate
 __all__ = [
     "install_td_functions",
     "quote_identifier",
+    "set_session_time",
     "split_statements",
     "translate",
     "validate_identifier",

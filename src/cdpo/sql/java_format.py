@@ -41,7 +41,8 @@ _STRFTIME = {
 }  # fmt: skip
 
 
-def tokenize(pattern: str) -> list[Token]:
+@lru_cache(maxsize=256)
+def tokenize(pattern: str) -> tuple[Token, ...]:
     """Split a SimpleDateFormat pattern into literal runs and (letter, count) fields.
 
     Raises:
@@ -49,7 +50,7 @@ def tokenize(pattern: str) -> list[Token]:
 
     Example:
         >>> tokenize("yyyy-MM-dd'T'HH")
-        [('y', 4), '-', ('M', 2), '-', ('d', 2), 'T', ('H', 2)]
+        (('y', 4), '-', ('M', 2), '-', ('d', 2), 'T', ('H', 2))
     """
     tokens: list[Token] = []
     i = 0
@@ -70,7 +71,7 @@ def tokenize(pattern: str) -> list[Token]:
         else:
             _append_text(tokens, char)
             i += 1
-    return tokens
+    return tuple(tokens)
 
 
 def to_strftime(pattern: str) -> str | None:

@@ -24,10 +24,14 @@ __all__ = [
     "DUCKDB_RULES",
     "Rule",
     "at_timezone",
+    "date_diff_whole_units",
     "drop_table_properties",
     "format_datetime",
+    "format_printf",
     "from_unixtime_zone",
+    "hive_date_add",
     "hive_double_division",
+    "hive_unix_timestamp",
     "map_agg",
     "parse_datetime",
     "regexp_extract_null",
@@ -204,6 +208,35 @@ def sessionize_window(node: exp.Expr) -> exp.Expr:
     )
 
 
+def date_diff_whole_units(node: exp.Expr) -> exp.Expr:
+    """Presto's ``date_diff`` counts whole units (23:00 to 01:00 is 0 days); DuckDB's
+    ``date_diff`` counts boundaries crossed (1). DuckDB's ``date_sub`` counts like Presto."""
+    if not isinstance(node, exp.DateDiff) or node.args.get("unit") is None:
+        return node
+    unit = exp.Literal.string(node.args["unit"].name.lower())
+    return _fn("date_sub", unit, node.expression, node.this)
+
+
+_FORMAT_SPEC = re.compile(r"%(?:\d+\$)?[-#+ 0,(]*\d*(?:\.\d+)?([a-zA-Z%])")
+
+
+def format_printf(node: exp.Expr) -> exp.Expr:
+    """Presto's ``format`` is Java's String.format ('%s', '%d'); DuckDB's ``format`` uses '{}'.
+
+    DuckDB's ``printf`` takes the same specifiers, but its ``%s`` wants a string: cast those args.
+    """
+    if not isinstance(node, exp.Format):
+        return node
+    args = [a.copy() for a in node.expressions]
+    pattern = _string(node.this)
+    if pattern is not None:
+        specs = [m[1] for m in _FORMAT_SPEC.finditer(pattern) if m[1] not in "%n"]
+        for index, spec in enumerate(specs[: len(args)]):
+            if spec in "sS":
+                args[index] = exp.cast(args[index], "VARCHAR")
+    return _fn("printf", node.this.copy(), *args)
+
+
 def drop_table_properties(node: exp.Expr) -> exp.Expr:
     """TD's ``WITH (bucketed_on = ..., bucket_count = ...)`` tune storage; DuckDB has none."""
     if isinstance(node, exp.Create) and (props := node.args.get("properties")) is not None:
@@ -219,13 +252,32 @@ def hive_double_division(node: exp.Expr) -> exp.Expr:
     return node
 
 
+def hive_date_add(node: exp.Expr) -> exp.Expr:
+    """Hive's ``date_add``/``date_sub``/``add_months`` return a DATE; DuckDB's sum is a TIMESTAMP."""
+    if isinstance(node, exp.TsOrDsAdd | exp.AddMonths):
+        return exp.cast(node, "DATE")
+    return node
+
+
+def hive_unix_timestamp(node: exp.Expr) -> exp.Expr:
+    """Hive's ``unix_timestamp(s[, pattern])`` is NULL when ``s`` does not fit the pattern, and
+    ``unix_timestamp()`` is the current time; sqlglot's translation raises / parses a timestamp."""
+    if not isinstance(node, exp.StrToUnix):
+        return node
+    if isinstance(node.this, exp.CurrentTimestamp):
+        return _fill("CAST(floor(epoch(get_current_timestamp())) AS BIGINT)")
+    parsed = exp.StrToTime(this=node.this, format=node.args["format"], safe=True)
+    return exp.cast(exp.TimeToUnix(this=parsed), "BIGINT")
+
+
 _COMMON = (
     from_unixtime_zone, at_timezone, format_datetime, parse_datetime, td_time_format_strftime,
     regexp_replace_backrefs, map_agg, sessionize_window, drop_table_properties,
+    date_diff_whole_units, format_printf,
 )  # fmt: skip
 
 DUCKDB_RULES: dict[str, tuple[Rule, ...]] = {
     "presto": (*_COMMON, regexp_extract_null),
-    "hive": (*_COMMON, hive_double_division),
+    "hive": (*_COMMON, hive_double_division, hive_date_add, hive_unix_timestamp),
 }
 """Rules per input dialect for DuckDB output, in the order they run."""

@@ -107,7 +107,7 @@ def _expand(tree: exp.Expr) -> list[exp.Expr]:
         return [tree]
     target = tree.this
     table = target.this if isinstance(target, exp.Schema) else target
-    if tree.args.get("partition"):
+    if table.args.get("partition") or tree.args.get("partition"):
         raise TranslationError("INSERT OVERWRITE ... PARTITION has no translation")
     tree.set("overwrite", None)
     return [exp.Delete(this=table.copy()), tree]

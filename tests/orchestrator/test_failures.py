@@ -210,3 +210,25 @@ def test_validation_warnings_stop_unattended_unless_yes(project: Project) -> Non
     assert project.cli("retry", "--yes").exit_code == 0
     decisions = [(d["situation"], d["choice"]) for d in project.decisions()]
     assert decisions[-1] == ("validation_warnings", "proceed")
+
+
+def test_a_missing_secret_fails_deploy_with_the_command_that_sets_it(project: Project) -> None:
+    phase = project.phases[0]
+    original = phase.generate
+
+    def generate_with_secret(context: Any) -> Any:
+        generated = original(context)
+        (generated.directory / "queries/build.sql").write_text("SELECT '${secret:shop.api_key}'\n")
+        return generated
+
+    phase.generate = generate_with_secret  # type: ignore[method-assign]
+    result = project.cli("run", "--on-failure", "abort")
+    assert result.exit_code == 1
+    message = " ".join(result.stderr.split())
+    assert "secrets not set for project ingestion: shop.api_key" in message
+    assert (
+        "td -e https://api-workflow.treasuredata.com wf secrets --project ingestion "
+        "--set shop.api_key" in message
+    )
+    project.target.secret_names.add("shop.api_key")
+    assert project.cli("retry", "--yes").exit_code == 0

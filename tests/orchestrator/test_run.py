@@ -17,6 +17,10 @@ def test_run_completes_every_phase_and_records_everything(project: Project) -> N
         "client": "northwind_retail",
         "target": "local",
         "td_endpoint": "local",
+        "database_src": "northwind_retail_src",
+        "database_stg": "northwind_retail_stg",
+        "database_config": "northwind_retail_config",
+        "database_unification": "cdp_unification_northwind_retail",
     }
     ingestion = state["phases"]["ingestion"]
     assert ingestion["status"] == "completed"
@@ -42,6 +46,7 @@ def test_run_completes_every_phase_and_records_everything(project: Project) -> N
     }
     report = (project.root / "pipeline_report.md").read_text()
     assert "| **TOTAL** |" in report and "PARTIAL" not in report
+    assert "FROM northwind_retail_src.ingestion_log" in report
     html = (project.root / "pipeline_report.html").read_text()
     assert (
         "<svg" in html

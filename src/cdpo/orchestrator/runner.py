@@ -155,7 +155,13 @@ class Orchestrator:
     def _global_config(self) -> dict[str, str]:
         pipeline = self.pipeline
         endpoint = pipeline.td.hosts.api if pipeline.target == "td" else "local"
-        return {"client": pipeline.client, "target": pipeline.target, "td_endpoint": endpoint}
+        databases = {f"database_{k}": v for k, v in pipeline.databases.model_dump().items()}
+        return {
+            "client": pipeline.client,
+            "target": pipeline.target,
+            "td_endpoint": endpoint,
+            **databases,
+        }
 
     def _select(self, options: RunOptions) -> None:
         """Reset the phases ``--from`` / ``--only`` re-run; re-read what pipeline.yml enables."""

@@ -26,6 +26,7 @@ from cdpo.errors import (
 )
 from cdpo.orchestrator.decisions import Situation
 from cdpo.orchestrator.events import EventKind
+from cdpo.orchestrator.secrets import missing_secrets, secret_command
 from cdpo.orchestrator.state import (
     CheckState,
     PhaseState,
@@ -152,6 +153,7 @@ def deploy(ctx: StepContext) -> StepResult:
             raise fail(ctx, StepName.DEPLOY, error, Situation.AUTH_FAILED) from error
         except TargetError as error:
             raise fail(ctx, StepName.DEPLOY, error, Situation.DEPLOY_FAILED) from error
+        _check_secrets(ctx, project)
         ctx.state.revision, ctx.state.deployed, ctx.state.deployed_at = (
             revision.revision,
             True,
@@ -160,6 +162,18 @@ def deploy(ctx: StepContext) -> StepResult:
         return StepResult(StepName.DEPLOY, f"{revision.project} revision {revision.revision}")
     cause = f"push of {project.project} failed {attempts} times"
     raise fail(ctx, StepName.DEPLOY, cause, Situation.DEPLOY_FAILED)
+
+
+def _check_secrets(ctx: StepContext, project: GeneratedProject) -> None:
+    """Fail DEPLOY on a secret the project references and the target lacks (spec §1.5 D5)."""
+    missing = missing_secrets(ctx.target, project.directory, project.project)
+    if missing:
+        endpoint = ctx.context.pipeline.td.hosts.workflow
+        commands = "; ".join(
+            secret_command(ctx.target, project.project, n, endpoint) for n in missing
+        )
+        cause = f"secrets not set for project {project.project}: {', '.join(missing)}. Set them: {commands}"
+        raise fail(ctx, StepName.DEPLOY, cause, Situation.DEPLOY_FAILED)
 
 
 def _autofix(error: ConfigError) -> bool:
@@ -185,6 +199,7 @@ def execute(ctx: StepContext) -> StepResult:
     if run is None:
         return StepResult(StepName.EXECUTE, "every workflow already succeeded")
     project = ctx.state.project or ctx.phase.name.value
+    ctx.emit(EventKind.CALL, f"start {project}/{run.workflow} {dict(run.params)}", StepName.EXECUTE)
     try:
         ref = ctx.target.start(project, run.workflow, run.params)
     except AuthenticationError as error:

@@ -7,7 +7,8 @@ DuckDB (a TD database = a schema), so ``query``, ``tables`` and ``columns`` answ
 
 Knobs: ``polls`` (how many ``attempt`` calls an attempt stays running; ``-1`` = forever),
 ``outcomes`` (workflow name → final ``AttemptStatus``), ``effects`` (workflow name → tables its
-successful attempt creates, as ``(database, table, rows)``). ``calls`` records every call.
+successful attempt creates, as ``(database, table, rows)``), ``secrets`` (the secret names every
+project has). ``calls`` records every call.
 """
 
 from __future__ import annotations
@@ -71,6 +72,7 @@ class FakeTarget(Target):
         outcomes: Mapping[str, AttemptStatus] | None = None,
         effects: Mapping[str, Sequence[tuple[str, str, int]]] | None = None,
         databases: Iterable[str] = (),
+        secrets: Iterable[str] = (),
     ) -> None:
         import duckdb
 
@@ -78,6 +80,7 @@ class FakeTarget(Target):
         self.polls = polls
         self.outcomes = dict(outcomes or {})
         self.effects = dict(effects or {})
+        self.secret_names = set(secrets)
         self.calls: list[tuple[str, tuple[Any, ...]]] = []
         self.projects: dict[str, Revision] = {}
         self._attempts: dict[str, _FakeAttempt] = {}
@@ -139,6 +142,9 @@ class FakeTarget(Target):
 
     def create_database(self, name: str) -> None:
         return self._call("create_database", name)
+
+    def secrets(self, project: str) -> list[str]:
+        return self._call("secrets", project)
 
     # -- defaults ------------------------------------------------------------------------------
 
@@ -252,6 +258,9 @@ class FakeTarget(Target):
             "AND NOT internal ORDER BY 1"
         ).fetchall()
         return [name for (name,) in rows]
+
+    def _secrets(self, project: str) -> list[str]:
+        return sorted(self.secret_names)
 
     def _create_database(self, name: str) -> None:
         self._db.execute(f'CREATE SCHEMA IF NOT EXISTS "{name}"')

@@ -258,7 +258,20 @@ def _next_steps(state: PipelineState, phases: list[PhaseState]) -> Section:
                 "to its .dig file and push it again."
             )
     verify = [f"SELECT COUNT(*) FROM {t.name};" for p in done for t in p.tables]
+    verify += _monitoring_queries(state, {p.name.value for p in done})
     if verify:
         section.paragraphs.append("Verification and monitoring queries:")
         section.code.append("\n".join(verify))
     return section
+
+
+def _monitoring_queries(state: PipelineState, done: set[str]) -> list[str]:
+    """Freshness of each ingested table (``ingestion_log``), as spec §1.10 item 6 suggests."""
+    src = state.global_config.get("database_src")
+    if "ingestion" not in done or not src:
+        return []
+    return [
+        "-- data freshness: the last successful load of each table",
+        f"SELECT table_name, MAX(time) AS last_load FROM {src}.ingestion_log "
+        "WHERE status = 'SUCCESS' GROUP BY table_name;",
+    ]

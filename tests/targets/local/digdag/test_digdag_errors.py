@@ -108,3 +108,12 @@ def test_td_result_export_options_are_refused_by_check(write_project, run_cdpo) 
     result = run_cdpo("digdag", "check", str(project))
     assert result.exit_code == 2
     assert "wf.dig:1: td>: option 'result_url'" in result.stderr
+
+
+def test_errors_inside_generated_tasks_name_the_do_line(
+    write_project, digdag_run, local_target
+) -> None:
+    project = write_project({"wf.dig": "+l:\n  loop>: 1\n  _do:\n    echo>: ${nope}\n"})
+    assert digdag_run(project, "wf").exit_code == 1
+    attempt = local_target.attempt(local_target.sessions()[-1]["attempt_id"])
+    assert attempt.failed_tasks[0].error.startswith("wf.dig:4: +loop-0: cannot evaluate ${nope}")

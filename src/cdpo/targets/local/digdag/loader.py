@@ -16,7 +16,7 @@ import yaml
 
 from cdpo.errors import ConfigError
 
-__all__ = ["Located", "load_yaml", "location_of"]
+__all__ = ["Located", "load_yaml", "located_like", "location_of"]
 
 INCLUDE_TAG = "!include"
 
@@ -38,6 +38,15 @@ def location_of(value: Any, key: str | None = None) -> tuple[str | None, int | N
     if isinstance(value, Located):
         return value.file, value.line_of(key) if key is not None else value.line
     return None, None
+
+
+def located_like(original: Any, mapping: dict[str, Any]) -> dict[str, Any]:
+    """``mapping`` carrying ``original``'s file and lines, for tasks generated from a ``_do``."""
+    if not isinstance(original, Located):
+        return mapping
+    copy = Located(mapping)
+    copy.file, copy.line, copy.key_lines = original.file, original.line, dict(original.key_lines)
+    return copy
 
 
 class _Loader(yaml.SafeLoader):

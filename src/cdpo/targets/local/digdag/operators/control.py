@@ -15,8 +15,9 @@ from typing import Any
 
 from cdpo.errors import ConfigError, WorkflowError
 from cdpo.targets.local.digdag.context import OperatorContext, OperatorResult
+from cdpo.targets.local.digdag.loader import located_like
 
-__all__ = ["CONTROL_OPERATORS", "parse_duration"]
+__all__ = ["CONTROL_OPERATORS", "parse_duration", "with_export"]
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
@@ -48,10 +49,10 @@ def _body(ctx: OperatorContext, key: str, *, required: bool = True) -> Mapping[s
     return body
 
 
-def _with_export(body: Mapping[str, Any], export: Mapping[str, Any]) -> dict[str, Any]:
+def with_export(body: Mapping[str, Any], export: Mapping[str, Any]) -> dict[str, Any]:
     """``body`` with ``export`` added to its ``_export`` (how Digdag passes ``${i}`` to ``_do``)."""
     own = body.get("_export") or {}
-    return {**body, "_export": {**own, **export}}
+    return located_like(body, {**body, "_export": {**own, **export}})
 
 
 def _generated(children: dict[str, Any], parallel: Any) -> dict[str, Any]:
@@ -129,7 +130,7 @@ class Loop:
             ) from None
         body = _body(ctx, "_do")
         assert body is not None
-        children = {f"+loop-{i}": _with_export(body, {"i": i}) for i in range(count)}
+        children = {f"+loop-{i}": with_export(body, {"i": i}) for i in range(count)}
         return OperatorResult(subtasks=_generated(children, ctx.config.get("_parallel")))
 
 
@@ -178,7 +179,7 @@ class ForEach:
         for indexes in itertools.product(*(range(len(values)) for values in lists)):
             combo = tuple(values[i] for values, i in zip(lists, indexes, strict=True))
             name = _for_each_name(keys, indexes, combo)
-            children[name] = _with_export(body, dict(zip(keys, combo, strict=True)))
+            children[name] = with_export(body, dict(zip(keys, combo, strict=True)))
         return OperatorResult(subtasks=_generated(children, ctx.config.get("_parallel")))
 
 
@@ -207,7 +208,7 @@ class ForRange:
         for index, lower in enumerate(range(start, end, step)):
             upper = min(lower + step, end)
             export = {"range": {"from": lower, "to": upper, "index": index}}
-            children[f"+range-from={lower}&to={upper}"] = _with_export(body, export)
+            children[f"+range-from={lower}&to={upper}"] = with_export(body, export)
         return OperatorResult(subtasks=_generated(children, ctx.config.get("_parallel")))
 
 

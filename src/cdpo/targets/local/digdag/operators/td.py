@@ -18,7 +18,7 @@ from typing import Any
 
 from cdpo.errors import ConfigError, UnsupportedOperatorError, WorkflowError
 from cdpo.targets.local.digdag.context import OperatorContext, OperatorResult
-from cdpo.targets.local.digdag.operators.control import parse_duration
+from cdpo.targets.local.digdag.operators.control import parse_duration, with_export
 
 __all__ = ["TD_OPERATORS"]
 
@@ -228,10 +228,7 @@ class TdForEach:
         if not isinstance(body, Mapping):
             raise ConfigError("td_for_each> needs a `_do:` mapping of tasks", field=ctx.task_name)
         children = {
-            f"+td-for-each-{i}": {
-                **body,
-                "_export": {**(body.get("_export") or {}), "td": {"each": row}},
-            }
+            f"+td-for-each-{i}": with_export(body, {"td": {"each": row}})
             for i, row in enumerate(rows)
         }
         parallel = ctx.config.get("_parallel")

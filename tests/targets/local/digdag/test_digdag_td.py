@@ -29,6 +29,7 @@ TD_PROJECT = {
         +stats:
           td>: queries/stats.sql
           store_last_results: true
+          download_file: out/stats.csv
         +show:
           echo>: customers=${td.last_results.n} top=${td.last_results.top} job=${td.last_job.num_records}
         +each:
@@ -37,6 +38,9 @@ TD_PROJECT = {
             echo>: customer ${td.each.customer} spent ${td.each.total}
         +ready:
           td_wait>: queries/ready.sql
+        +ready_table:
+          td_wait_table>: totals
+          rows: 3
         +hive:
           td>:
           query: SELECT count(1) AS c FROM `totals`
@@ -102,6 +106,9 @@ def test_td_operators_end_to_end(write_project, digdag_run, local_target: LocalT
         local_target.query("SELECT total FROM totals_old WHERE customer = 'ann'", "shop").scalar()
         == 15
     )
+    revision = local_target.push(project).revision  # the run's copy of the project holds the file
+    downloaded = local_target.root / ".cdpo" / "projects" / "proj" / revision / "out" / "stats.csv"
+    assert downloaded.read_text().splitlines() == ["n,top", "3,15"]
 
 
 def test_td_wait_false_fails_clearly(write_project, digdag_run, local_target) -> None:

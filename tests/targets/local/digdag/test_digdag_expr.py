@@ -105,7 +105,7 @@ def test_builtin_variables_with_a_schedule() -> None:
         "UTC",
         parse_schedule({"hourly>": "30:00"}),
     )
-    assert hourly["last_session_local_time"] == "2016-01-30 04:30:00"
+    assert hourly["last_session_local_time"] == "2016-01-30 04:00:00"  # start of the period
     assert "last_session_time" not in builtin_params(session, "UTC")
 
 

@@ -100,9 +100,9 @@ def parse_schedule(config: Any, *, file: str | None = None, line: int | None = N
 
 
 def _cron_of(kind: str, value: str) -> str:
-    if kind == "hourly":
-        minute, _ = _clock(value, 2)
-        return f"{minute} * * * *"
+    if kind == "hourly":  # the session is the start of the hour; MM:SS is only when it runs
+        _clock(value, 2)
+        return "0 * * * *"
     if kind == "daily":
         _clock(value, 3)
         return "0 0 * * *"

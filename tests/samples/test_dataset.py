@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from cdpo.errors import ConfigError
@@ -132,3 +133,14 @@ def test_loading_a_directory_without_manifest_says_how_to_make_one(tmp_path: Pat
     (tmp_path / "dataset.json").write_text("{}", encoding="utf-8")
     with pytest.raises(ConfigError, match="malformed"):
         Dataset.load(tmp_path)
+
+
+def test_every_time_field_parses_with_its_time_format(small: Dataset, rows) -> None:
+    """What the ingestion's add_time needs: the time column of every row, in its stated format."""
+    for extract in small.extracts:
+        values = [r[extract.time_field] for r in rows(extract.table)]
+        parsed = duckdb.execute(
+            "SELECT count(strptime(v, ?)) FROM unnest(?::VARCHAR[]) AS t(v)",
+            [extract.time_format, values],
+        ).fetchone()
+        assert parsed == (len(values),), extract.table

@@ -10,7 +10,6 @@ from datetime import datetime
 
 from cdpo.samples import Dataset, read_truth
 from cdpo.samples import dirt as d
-from cdpo.samples.crm import NAME_UPPER_RATE
 
 DIRTY_PHONE_COLUMNS = {
     "shopify_customers": ("phone",),
@@ -126,8 +125,8 @@ def test_times_carry_several_zones_and_formats(rows) -> None:
 def test_crm_names_are_typed_every_way(rows) -> None:
     names = [r[c] for r in rows("crm_customers") for c in ("first_name", "last_name")]
     given = [n for n in names if not d.is_null_token(n)]
-    assert_rate(sum(n.strip().isupper() for n in given), len(given), NAME_UPPER_RATE)
-    assert any(n.endswith(" ") for n in given)
+    assert_rate(sum(n.strip().isupper() for n in given), len(given), d.NAME_UPPER_RATE)
+    assert_rate(sum(n.endswith(" ") for n in given), len(given), d.NAME_SPACE_RATE)
     assert any(d.is_null_token(n) for n in names)
 
 

@@ -16,10 +16,6 @@ from cdpo.samples.people import Population, phone_at, pick
 from cdpo.samples.times import digits, local_offsets, offset_text, strftime
 
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
-NAME_UPPER_RATE = 0.2
-"""Share of CRM names typed in capitals (the rest are capitalised)."""
-NAME_SPACE_RATE = 0.1
-"""Share of CRM names with a trailing space."""
 MOBILE_GIVEN_RATE = 0.7
 TRANSACTIONS_PER_MEMBER = 2.3
 CARD_SCANNED_RATE = 0.85
@@ -127,9 +123,9 @@ def _names(rng: np.random.Generator, names: np.ndarray) -> np.ndarray:
     """Names as typed at a till: capitalised, or in capitals, sometimes with a trailing space."""
     n = len(names)
     out = np.where(
-        rng.random(n) < NAME_UPPER_RATE, np.strings.upper(names), np.strings.capitalize(names)
+        rng.random(n) < dirt.NAME_UPPER_RATE, np.strings.upper(names), np.strings.capitalize(names)
     )
-    out = np.where(rng.random(n) < NAME_SPACE_RATE, np.strings.add(out, " "), out)
+    out = np.where(rng.random(n) < dirt.NAME_SPACE_RATE, np.strings.add(out, " "), out)
     return dirt.apply_null_tokens(rng, out, dirt.null_token_mask(rng, n))
 
 

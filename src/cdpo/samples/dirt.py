@@ -48,6 +48,12 @@ PHONE_JUNK_RATE = 0.02
 # The national formats come from phones.COUNTRIES; each value's format is drawn uniformly among its
 # country's formats, so one person's number shows up in several spellings across sources.
 
+# -- names (CRM) -----------------------------------------------------------------------------------
+NAME_UPPER_RATE = 0.2
+"""Share of CRM names typed in capitals (the rest are capitalised)."""
+NAME_SPACE_RATE = 0.1
+"""Share of CRM names with a trailing space."""
+
 # -- booleans, dates, arrival ----------------------------------------------------------------------
 BOOL_SPELLINGS: dict[bool, tuple[str, ...]] = {
     True: ("true", "TRUE", "True", "1", "yes", "Y"),

@@ -31,7 +31,8 @@ class Extract:
             RFC 4180 quoting, every column text) or ``parquet``.
         incremental_field: the column an incremental load filters on (the watermark column).
         time_field: the column TD's ``add_time`` filter should turn into ``time``; ``time_format``
-            is its strptime format (``%Y-%m-%dT%H:%M:%S%z`` ...), or ``unixtime`` for epoch seconds.
+            is its format in DuckDB's ``strptime`` specifiers (``%Y-%m-%dT%H:%M:%S%z``; ``%g`` is
+            milliseconds).
         record_id: the column that identifies a record; with ``table`` it is the truth key.
         identifiers: identifier columns mapped to their key kind (``email``, ``phone``,
             ``td_client_id``, ``shopify_customer_id``, ``klaviyo_profile_id``, ``crm_customer_no``).

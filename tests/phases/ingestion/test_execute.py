@@ -161,3 +161,30 @@ def test_validation_fails_for_tables_not_loaded(tmp_path: Path) -> None:
     }  # fmt: skip
     assert len(results) == 4
     assert any("ingestion_log does not exist" in r.detail for r in results)
+
+
+def test_a_saas_connector_replayed_locally_keeps_its_watermark(tmp_path: Path) -> None:
+    """Shopify through the local target's replay mapping: monthly history, then increments whose
+    second run starts at MAX(updated_at) formatted as Shopify wants it, and loads nothing new."""
+    _write_jsonl(tmp_path / "data/orders_hist.jsonl", HISTORY)
+    _write_jsonl(tmp_path / "data/orders_inc.jsonl", INCREMENTS)
+    replay = {"version": 1, "tables": {
+        f"{SRC}.shopify_orders": {"files": ["data/orders_inc.jsonl"], "incremental_field": "updated_at"},
+        f"{SRC}.shopify_orders_hist": {"files": ["data/orders_hist.jsonl"], "incremental_field": "created_at"},
+    }}  # fmt: skip
+    (tmp_path / "replay.yml").write_text(json.dumps(replay))
+    source = {"name": "shopify", "connector": "shopify_v1", "auth_id": 360617, "objects": ["orders"],
+              "start_date": "2024-01-01", "incremental_start": "2024-03-01"}  # fmt: skip
+    pipeline = write_pipeline(tmp_path, ingestion={"sources": [source]})
+    with LocalTarget(tmp_path, replay=tmp_path / "replay.yml") as target:
+        target.create_database(SRC)
+        generated = IngestionPhase().generate(PhaseContext(pipeline, target, tmp_path))
+        target.push(generated.directory, generated.project)
+        for workflow in ("shopify_ingest_hist", "shopify_ingest_inc", "shopify_ingest_inc"):
+            _run(target, workflow)
+        assert _ids(target, "shopify_orders_hist") == [1, 2, 3]
+        assert _ids(target, "shopify_orders") == [4, 5]
+        sql = f"SELECT start_time, records_processed FROM {SRC}.ingestion_log WHERE table_name = 'shopify_orders' AND status = 'SUCCESS' ORDER BY time"
+        assert target.query(sql).rows == (
+            ("2024-02-29T23:59:59.999Z", 2), ("2024-03-15T09:00:00.000Z", 0),
+        )  # fmt: skip

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from cdpo.errors import GenerateError, NotFoundError
 from cdpo.phases.base import CheckResult, CheckStatus
+from cdpo.phases.common import INC_LOG
 from cdpo.phases.histunion.generate import live_alignment
 from cdpo.phases.histunion.model import PROJECT_NAME_IN_LOG, HistUnionModel, UnionTable
 from cdpo.phases.histunion.schema import Alignment
-from cdpo.phases.histunion.sql import INC_LOG
 from cdpo.phases.ingestion import quote, quote_literal
 from cdpo.targets.base import Target
 

@@ -12,14 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from cdpo.errors import GenerateError, NotFoundError
+from cdpo.phases.common import create_inc_log_sql
 from cdpo.phases.histunion.model import HistUnionModel, UnionTable
 from cdpo.phases.histunion.schema import Alignment, align
-from cdpo.phases.histunion.sql import (
-    add_column_sql,
-    create_inc_log_sql,
-    create_target_sql,
-    table_sql,
-)
+from cdpo.phases.histunion.sql import add_column_sql, create_target_sql, table_sql
 from cdpo.phases.ingestion import dump_dig
 from cdpo.targets.base import Column, Target
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import cache
 from typing import TYPE_CHECKING
 
-from cdpo.phases.common import INC_LOG, create_inc_log_sql
+from cdpo.phases.common import INC_LOG
 from cdpo.phases.histunion.model import PROJECT_NAME_IN_LOG, UnionTable
 from cdpo.phases.histunion.schema import Alignment
 from cdpo.phases.ingestion import quote, quote_literal
@@ -18,7 +18,7 @@ from cdpo.phases.ingestion import quote, quote_literal
 if TYPE_CHECKING:
     import jinja2
 
-__all__ = ["INC_LOG", "add_column_sql", "create_inc_log_sql", "create_target_sql", "table_sql"]
+__all__ = ["add_column_sql", "create_target_sql", "table_sql"]
 
 
 @cache

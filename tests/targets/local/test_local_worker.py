@@ -82,3 +82,30 @@ def test_retry_resumes_from_the_failed_task(
     runs = (tmp_path / "runs.txt").read_text().splitlines()
     assert runs == ["once"]  # +count was not run again
     assert "remembered v1" in local_target.logs(retried.attempt_id)  # its store was kept
+
+
+def test_a_dead_worker_ends_its_attempt(write_project, local_target: LocalTarget) -> None:
+    import os
+    import signal
+
+    project = write_project({"wf.dig": "+slow:\n  sh>: sleep 60\n"})
+    local_target.push(project)
+    ref = local_target.start("proj", "wf", session_time=SESSION)
+    _wait_for(lambda: local_target.attempt(ref.attempt_id).running_task == "+wf+slow")
+    os.killpg(local_target.store.attempt(int(ref.attempt_id))["pid"], signal.SIGKILL)
+    attempt = local_target.wait(ref.attempt_id, timeout=30)
+    assert attempt.status is AttemptStatus.ERROR
+    assert {t.state for t in attempt.tasks} == {TaskState.CANCELED}
+
+
+def test_a_worker_ignoring_a_kill_is_terminated(write_project, local_target, monkeypatch) -> None:
+    from cdpo.targets.local import target as target_module
+
+    monkeypatch.setattr(target_module, "KILL_GRACE_SECONDS", 0.0)
+    project = write_project({"wf.dig": "+slow:\n  sh>: sleep 60\n"})
+    local_target.push(project)
+    ref = local_target.start("proj", "wf", session_time=SESSION)
+    _wait_for(lambda: local_target.attempt(ref.attempt_id).running_task == "+wf+slow")
+    local_target.store.set_attempt(int(ref.attempt_id), cancel_requested=1)  # long ago
+    attempt = local_target.attempt(ref.attempt_id)
+    assert attempt.status is AttemptStatus.KILLED

@@ -202,6 +202,15 @@ class Store:
             attempt_id, done=1, success=int(success), error=error, finished_at=now_iso()
         )
 
+    def abandon_attempt(self, attempt_id: int, error: str) -> None:
+        """End an attempt whose worker is gone: unfinished tasks become ``canceled``."""
+        self.execute(
+            "UPDATE tasks SET state = 'canceled', updated_at = ? WHERE attempt_id = ? AND state "
+            "NOT IN ('success', 'error', 'group_error', 'canceled')",
+            (now_iso(), attempt_id),
+        )
+        self.finish_attempt(attempt_id, False, error)
+
     # -- tasks and logs -------------------------------------------------------------------------
 
     def tasks(self, attempt_id: int) -> list[sqlite3.Row]:

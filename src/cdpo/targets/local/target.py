@@ -39,6 +39,8 @@ EventHandler = Callable[[str, str, str | None], None]
 
 DEFAULT_WAIT_TIMEOUT = 3600.0
 """Seconds ``wait`` follows an attempt before giving up."""
+KILL_GRACE_SECONDS = 30.0
+"""Seconds a worker has to stop after a kill before it is terminated."""
 _POLL_SECONDS = 0.2
 
 
@@ -228,17 +230,23 @@ class LocalTarget(Target):
         )
 
     def _reaped(self, attempt_id: int) -> Any:
-        """The attempt row; an attempt whose worker died without finishing is marked failed."""
+        """The attempt row, after settling a worker that died, or that ignored a kill for
+        ``KILL_GRACE_SECONDS`` (a task that cannot be interrupted): it is terminated.
+        """
         row = self.store.attempt(attempt_id)
-        if not row["done"] and row["pid"] and not _alive(int(row["pid"])):
-            time.sleep(_POLL_SECONDS)
-            row = self.store.attempt(attempt_id)
-            if not row["done"]:
-                self.store.finish_attempt(
-                    attempt_id, False, "worker process exited without finishing"
-                )
-                row = self.store.attempt(attempt_id)
-        return row
+        if row["done"] or not row["pid"]:
+            return row
+        pid = int(row["pid"])
+        if not _alive(pid):
+            time.sleep(_POLL_SECONDS)  # it may have finished its last write just now
+            if not self.store.attempt(attempt_id)["done"]:
+                self.store.abandon_attempt(attempt_id, "worker process exited without finishing")
+        elif row["cancel_requested"] and time.time() - row["cancel_requested"] > KILL_GRACE_SECONDS:
+            _terminate(pid)
+            self.store.abandon_attempt(
+                attempt_id, f"killed: worker terminated after {KILL_GRACE_SECONDS:g}s"
+            )
+        return self.store.attempt(attempt_id)
 
     def wait(self, attempt_id: str, timeout: float = DEFAULT_WAIT_TIMEOUT) -> Attempt:
         """Poll until the attempt is done.
@@ -262,8 +270,9 @@ class LocalTarget(Target):
 
     def kill(self, attempt_id: str) -> None:
         row = self.store.attempt(int(attempt_id))
-        if not row["done"]:
-            self.store.set_attempt(int(attempt_id), cancel_requested=1)
+        if not row["done"] and not row["cancel_requested"]:
+            # The request time (unix seconds) lets ``attempt`` escalate after KILL_GRACE_SECONDS.
+            self.store.set_attempt(int(attempt_id), cancel_requested=int(time.time()))
 
     def sessions(self) -> list[dict[str, Any]]:
         """Every session with its last attempt's status, oldest first (``cdpo digdag sessions``)."""
@@ -312,6 +321,17 @@ class LocalTarget(Target):
     def create_database(self, name: str) -> None:
         with self._warehouse() as wh:
             wh.create_database(name)
+
+
+def _terminate(pid: int) -> None:
+    """Kill the worker's process group (it runs in its own session), ignoring one already gone."""
+    import signal
+
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        return
+    _alive(pid)  # reap it
 
 
 def _alive(pid: int) -> bool:

@@ -39,7 +39,6 @@ databases:
 
 orchestration:
   deploy_attempts: 3              # pushes before asking what to do
-  deploy_timeout_seconds: 120
   poll_initial_seconds: 0.5       # MONITOR polls back off from 0.5 s ...
   poll_max_seconds: 30            # ... up to 30 s
   monitor_timeout_seconds: 7200   # 2 h per workflow attempt

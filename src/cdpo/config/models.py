@@ -52,16 +52,20 @@ class TdSettings(_Section):
     """Where the ``td`` target connects: a region, or explicit endpoints for private deployments."""
 
     region: Literal["us", "eu01", "jp", "ap02", "ap03"] = Field(
-        "us", description="TD region: us, eu01, jp, ap02 or ap03; picks the API hosts."
+        default="us", description="TD region: us, eu01, jp, ap02 or ap03; picks the API hosts."
     )
     endpoint: str | None = Field(
-        None, pattern=r"^https?://", description="REST API base URL; overrides the region's."
+        default=None,
+        pattern=r"^https?://",
+        description="REST API base URL; overrides the region's.",
     )
     workflow_endpoint: str | None = Field(
-        None, pattern=r"^https?://", description="Workflow API base URL; overrides the region's."
+        default=None,
+        pattern=r"^https?://",
+        description="Workflow API base URL; overrides the region's.",
     )
     cdp_endpoint: str | None = Field(
-        None, pattern=r"^https?://", description="CDP API base URL; overrides the region's."
+        default=None, pattern=r"^https?://", description="CDP API base URL; overrides the region's."
     )
 
     @model_validator(mode="before")
@@ -89,11 +93,14 @@ class LocalSettings(_Section):
     """The embedded ``local`` target: cdpo's Digdag runtime on a DuckDB file."""
 
     warehouse: str = Field(
-        ".cdpo/warehouse.duckdb", description="DuckDB file, relative to pipeline.yml."
+        default=".cdpo/warehouse.duckdb", description="DuckDB file, relative to pipeline.yml."
     )
-    engine: Literal["duckdb", "spark"] = Field("duckdb", description="SQL engine: duckdb or spark.")
+    engine: Literal["duckdb", "spark"] = Field(
+        default="duckdb", description="SQL engine: duckdb or spark."
+    )
     replay: str | None = Field(
-        None, description="Replay mapping for SaaS connectors (local files standing in for APIs)."
+        default=None,
+        description="Replay mapping for SaaS connectors (local files standing in for APIs).",
     )
 
 
@@ -120,30 +127,38 @@ class Databases(_Section):
 class OrchestrationSettings(_Section):
     """Timeouts, bounded retries and what to do, unattended, on a failure or a warning."""
 
-    deploy_attempts: int = Field(3, ge=1, le=10, description="Push attempts before asking (3).")
-    deploy_timeout_seconds: float = Field(120.0, gt=0, description="Timeout of one push (120 s).")
-    poll_initial_seconds: float = Field(0.5, ge=0, description="First MONITOR poll delay (0.5 s).")
-    poll_max_seconds: float = Field(30.0, ge=0, description="Longest MONITOR poll delay (30 s).")
+    deploy_attempts: int = Field(
+        default=3, ge=1, le=10, description="Push attempts before asking (3)."
+    )
+    poll_initial_seconds: float = Field(
+        default=0.5, ge=0, description="First MONITOR poll delay (0.5 s)."
+    )
+    poll_max_seconds: float = Field(
+        default=30.0, ge=0, description="Longest MONITOR poll delay (30 s)."
+    )
     monitor_timeout_seconds: float = Field(
-        7200.0, gt=0, description="How long MONITOR waits for one attempt (2 h)."
+        default=7200.0, gt=0, description="How long MONITOR waits for one attempt (2 h)."
     )
     monitor_timeouts: dict[PhaseName, float] = Field(
         default_factory=dict, description="Per-phase MONITOR timeouts, e.g. {unification: 10800}."
     )
     retry_limit: int = Field(
-        3, ge=0, le=20, description="Automatic retries of one step under on_failure: retry."
+        default=3, ge=0, le=20, description="Automatic retries of one step under on_failure: retry."
     )
     retry_delay_seconds: float = Field(
-        2.0, ge=0, description="Base delay before retrying a transient target error."
+        default=2.0, ge=0, description="Base delay before retrying a transient target error."
     )
     on_failure: Literal["ask", "abort", "skip", "retry"] = Field(
-        "ask", description="On a failed step: ask (abort when unattended), abort, skip or retry."
+        default="ask",
+        description="On a failed step: ask (abort when unattended), abort, skip or retry.",
     )
     on_warning: Literal["ask", "proceed", "stop"] = Field(
-        "ask", description="On validation warnings: ask (stop when unattended), proceed or stop."
+        default="ask",
+        description="On validation warnings: ask (stop when unattended), proceed or stop.",
     )
     create_missing_databases: bool = Field(
-        True, description="Create the pipeline's databases in pre-flight when they are missing."
+        default=True,
+        description="Create the pipeline's databases in pre-flight when they are missing.",
     )
 
     def monitor_timeout(self, phase: PhaseName) -> float:
@@ -155,7 +170,7 @@ class PipelineConfig(_Section):
 
     client: str = Field(description="Client short name: 2-30 of a-z, 0-9, _ (not a generic name).")
     target: Literal["local", "td"] = Field(
-        "local", description="Where projects run: local (embedded Digdag on DuckDB) or td."
+        default="local", description="Where projects run: local (embedded Digdag on DuckDB) or td."
     )
     td: TdSettings = Field(default_factory=TdSettings, description="Treasure Data connection.")
     local: LocalSettings = Field(default_factory=LocalSettings, description="The local target.")
@@ -163,10 +178,12 @@ class PipelineConfig(_Section):
     orchestration: OrchestrationSettings = Field(
         default_factory=OrchestrationSettings, description="Timeouts, retries and policies."
     )
-    ingestion: IngestionSettings | None = Field(None, description="Phase 1: ingestion.")
-    hist_union: HistUnionSettings | None = Field(None, description="Phase 2: hist-union.")
-    staging: StagingSettings | None = Field(None, description="Phase 3: staging.")
-    unification: UnificationSettings | None = Field(None, description="Phase 4: unification.")
+    ingestion: IngestionSettings | None = Field(default=None, description="Phase 1: ingestion.")
+    hist_union: HistUnionSettings | None = Field(default=None, description="Phase 2: hist-union.")
+    staging: StagingSettings | None = Field(default=None, description="Phase 3: staging.")
+    unification: UnificationSettings | None = Field(
+        default=None, description="Phase 4: unification."
+    )
 
     _root: Path = PrivateAttr(default_factory=Path.cwd)
 

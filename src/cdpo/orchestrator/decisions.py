@@ -85,7 +85,8 @@ class Decision:
 class Decider(Protocol):
     """Picks one of ``decision.options``; ``name`` is recorded as who decided."""
 
-    name: str
+    @property
+    def name(self) -> str: ...
 
     def decide(self, decision: Decision) -> Choice: ...
 

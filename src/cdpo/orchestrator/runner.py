@@ -221,13 +221,14 @@ class Orchestrator:
         ctx = self._step_context(phase, ps)
         step = ps.first_unfinished()
         while step is not None:
+            current = step
             try:
-                step = self._step(ctx, step)
+                step = self._step(ctx, current)
             except PhaseStepFailed as failure:
-                choice = self._on_failure(ctx, step, failure)
+                choice = self._on_failure(ctx, current, failure)
                 if choice in (Choice.SKIP, Choice.ABORT, Choice.STOP):
                     return self._end_phase(ps, failure, skipped=choice is Choice.SKIP)
-                step = self._resume_point(ctx, step, choice)
+                step = self._resume_point(ctx, current, choice)
         ps.status, ps.finished_at = Status.COMPLETED, now_iso()
         ps.duration_seconds = seconds_since(ps.started_at)
         self.emit(

@@ -234,14 +234,14 @@ def monitor(ctx: StepContext) -> StepResult:
     run.error_excerpt = log_excerpt(_safe_logs(ctx, run.attempt_id))
     failed = [t.full_name for t in attempt.failed_tasks]
     first_error = next(iter(run.error_excerpt.splitlines()), "no log")
-    cause = WorkflowError(
+    error = WorkflowError(
         f"attempt {run.attempt_id} of session {run.session_id} ended in error: {first_error}",
         task=failed[0] if failed else None,
     )
     ctx.emit(
         EventKind.LOG_EXCERPT, run.error_excerpt, StepName.MONITOR, {"attempt_id": run.attempt_id}
     )
-    raise fail(ctx, StepName.MONITOR, cause, Situation.SESSION_ERROR)
+    raise fail(ctx, StepName.MONITOR, error, Situation.SESSION_ERROR)
 
 
 def _poll_until_done(ctx: StepContext, run: WorkflowExecution) -> Any:

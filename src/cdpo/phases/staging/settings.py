@@ -51,7 +51,7 @@ class DedupSettings(_Section):
         min_length=1, description="Columns identifying a row (cleaned values are compared)."
     )
     order_by: tuple[Column, ...] = Field(
-        ("time",), description="Columns that say which row is latest, compared descending."
+        default=("time",), description="Columns that say which row is latest, compared descending."
     )
 
 
@@ -77,14 +77,18 @@ class TableRules(_Section):
         description="Column → class, overriding the classifier: " + ", ".join(COLUMN_CLASSES) + ".",
     )
     dedup: DedupSettings | None = Field(
-        None, description="Deduplicate by these keys (never inferred from the data, spec §1.1)."
+        default=None,
+        description="Deduplicate by these keys (never inferred from the data, spec §1.1).",
     )
-    joins: tuple[JoinSettings, ...] = Field((), description="Dimensions joined after cleaning.")
+    joins: tuple[JoinSettings, ...] = Field(
+        default=(), description="Dimensions joined after cleaning."
+    )
     mode: Literal["inc", "full"] | None = Field(
-        None, description="inc (append new rows) or full (rebuild each run); default: staging.mode."
+        default=None,
+        description="inc (append new rows) or full (rebuild each run); default: staging.mode.",
     )
     depends_on: tuple[Annotated[str, StringConstraints(pattern=_NAME)], ...] = Field(
-        (), description="Staging tables that must be built first (their wave runs earlier)."
+        default=(), description="Staging tables that must be built first (their wave runs earlier)."
     )
 
 
@@ -92,61 +96,68 @@ class StagingSettings(_Section):
     """Phase 3: clean, join and deduplicate each input table into ``{stg db}.{table}``."""
 
     enabled: bool = Field(
-        True, description="Run this phase (false keeps the section but skips it)."
+        default=True, description="Run this phase (false keeps the section but skips it)."
     )
     engine: Literal["presto", "hive"] = Field(
-        "presto", description="SQL engine the generated queries target: presto (default) or hive."
+        default="presto",
+        description="SQL engine the generated queries target: presto (default) or hive.",
     )
     source_database: str | None = Field(
-        None, pattern=_NAME, description="Database of the input tables; default: databases.src."
+        default=None,
+        pattern=_NAME,
+        description="Database of the input tables; default: databases.src.",
     )
     target_database: str | None = Field(
-        None,
+        default=None,
         pattern=_NAME,
         description="Database the staging tables go to; default: databases.stg.",
     )
     lookup_database: str | None = Field(
-        None,
+        default=None,
         pattern=_NAME,
         description="Database holding the inc_log watermarks; default: databases.config.",
     )
     tables: tuple[Annotated[str, StringConstraints(pattern=_TABLE)], ...] = Field(
-        (),
+        default=(),
         description="Input tables (table or db.table); default: every hist-union output table.",
     )
     project: str = Field(
-        "staging",
+        default="staging",
         pattern=_NAME,
         description="Directory and TD project name of the generated project.",
     )
     max_columns: int = Field(
-        200, ge=1, le=1000, description="Columns kept per table (the plugin's limit is 200)."
+        default=200,
+        ge=1,
+        le=1000,
+        description="Columns kept per table (the plugin's limit is 200).",
     )
     on_too_many_columns: Literal["warn", "fail"] = Field(
-        "warn",
+        default="warn",
         description="Past max_columns: warn (keep the first ones, list the rest in VALIDATE) or fail.",
     )
     mode: Literal["inc", "full"] = Field(
-        "inc", description="inc: each run appends rows newer than the watermark; full: rebuild."
+        default="inc",
+        description="inc: each run appends rows newer than the watermark; full: rebuild.",
     )
     null_tokens: tuple[str, ...] = Field(
-        DEFAULT_NULL_TOKENS,
+        default=DEFAULT_NULL_TOKENS,
         description="Values turned into NULL, compared after TRIM and UPPER.",
     )
     default_country: str = Field(
-        "US",
+        default="US",
         description="ISO country of phone numbers written without a +/00 country code.",
     )
     timezone: str = Field(
-        "UTC",
+        default="UTC",
         pattern=r"^[A-Za-z_]+(/[A-Za-z_+-]+)*$",
         description="Zone of date strings that carry no offset; _std columns are always UTC.",
     )
     sample_rows: int = Field(
-        500, ge=1, le=100_000, description="Rows sampled per table to classify its columns."
+        default=500, ge=1, le=100_000, description="Rows sampled per table to classify its columns."
     )
     reject_warn_share: float = Field(
-        0.2,
+        default=0.2,
         ge=0,
         le=1,
         description="VALIDATE warns when a rule rejects more than this share of non-null values.",

@@ -23,10 +23,10 @@ class UnificationKey(BaseModel):
 
     name: str = Field(pattern=_NAME, description="Key type name: email, phone, td_client_id, …")
     valid_regexp: str | None = Field(
-        None, max_length=512, description="A value is valid only if this regex matches it."
+        default=None, max_length=512, description="A value is valid only if this regex matches it."
     )
     invalid_texts: tuple[str | None, ...] = Field(
-        (), max_length=127, description="Exact values treated as invalid ('' , 'null', …)."
+        default=(), max_length=127, description="Exact values treated as invalid ('' , 'null', …)."
     )
 
 
@@ -36,33 +36,40 @@ class UnificationSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     enabled: bool = Field(
-        True, description="Run this phase (false keeps the section but skips it)."
+        default=True, description="Run this phase (false keeps the section but skips it)."
     )
     name: str = Field(
         pattern=_NAME, description="Unification name, prefix of its output tables (customer_360)."
     )
     id_method: Literal["persistent_id", "canonical_id"] = Field(
-        "persistent_id", description="persistent_id (stable ids, default) or canonical_id."
+        default="persistent_id", description="persistent_id (stable ids, default) or canonical_id."
     )
     update_strategy: Literal["incremental", "full"] = Field(
-        "incremental", description="incremental (default) or full recomputation on every run."
+        default="incremental",
+        description="incremental (default) or full recomputation on every run.",
     )
     keys: tuple[UnificationKey, ...] = Field(
-        (), description="Identifier types in merge priority order; default: derived from staging."
+        default=(),
+        description="Identifier types in merge priority order; default: derived from staging.",
     )
     tables: tuple[str, ...] = Field(
-        (), description="Staging tables to unify; default: every staging output table."
+        default=(), description="Staging tables to unify; default: every staging output table."
     )
     merge_iterations: int = Field(
-        3, gt=0, lt=50, description="Maximum merge iterations of a full run (TD default 3)."
+        default=3, gt=0, lt=50, description="Maximum merge iterations of a full run (TD default 3)."
     )
     coverage_threshold: float = Field(
-        0.9, ge=0.0, le=1.0, description="VALIDATE fails when fewer enriched rows get an id."
+        default=0.9,
+        ge=0.0,
+        le=1.0,
+        description="VALIDATE fails when fewer enriched rows get an id.",
     )
     target_database: str | None = Field(
-        None, pattern=_NAME, description="Output database; default: databases.unification."
+        default=None, pattern=_NAME, description="Output database; default: databases.unification."
     )
     lookup_database: str | None = Field(
-        None, pattern=_NAME, description="Lookup database; default: databases.config."
+        default=None, pattern=_NAME, description="Lookup database; default: databases.config."
     )
-    project: str = Field("unification", pattern=_NAME, description="Directory and TD project name.")
+    project: str = Field(
+        default="unification", pattern=_NAME, description="Directory and TD project name."
+    )

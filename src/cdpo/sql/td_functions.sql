@@ -148,3 +148,18 @@ CREATE OR REPLACE TEMP MACRO url_extract_query(u) AS nullif(regexp_extract(u, '\
 CREATE OR REPLACE TEMP MACRO url_extract_parameter(u, name) AS CASE
   WHEN regexp_matches(u, '[?&]' || name || '=') THEN url_decode(regexp_extract(
     regexp_extract(u, '\?([^#]*)', 1), '(?:^|&)' || name || '=([^&]*)', 1)) END;
+-- Arrays, maps and JSON: Presto's names and semantics (first occurrences kept, in order).
+CREATE OR REPLACE TEMP MACRO td__array_distinct(l) AS
+  list_filter(l, lambda x, i: coalesce(list_position(l, x), i) = i);
+CREATE OR REPLACE TEMP MACRO array_union(a, b) AS td__array_distinct(list_concat(a, b));
+CREATE OR REPLACE TEMP MACRO arrays_overlap(a, b) AS list_has_any(a, b);
+CREATE OR REPLACE TEMP MACRO json_array_contains(j, v) AS
+  list_contains(from_json(CAST(j AS JSON), '["VARCHAR"]'), CAST(v AS VARCHAR));
+CREATE OR REPLACE TEMP MACRO str_to_map(s, entry_sep, kv_sep) AS map_from_entries(list_transform(
+  string_split(s, entry_sep), lambda e: {'k': split_part(e, kv_sep, 1),
+                                         'v': nullif(substr(e, length(split_part(e, kv_sep, 1)) + length(kv_sep) + 1), '')}));
+-- Strings and numbers.
+CREATE OR REPLACE TEMP MACRO codepoint(c) AS unicode(c);
+CREATE OR REPLACE TEMP MACRO hamming_distance(a, b) AS hamming(a, b);
+CREATE OR REPLACE TEMP MACRO nan() AS CAST('NaN' AS DOUBLE);
+CREATE OR REPLACE TEMP MACRO infinity() AS CAST('Infinity' AS DOUBLE);

@@ -1,0 +1,169 @@
+"""Rewrites of time and date constructs whose sqlglot translation answers differently on DuckDB.
+
+Zones dropped from ``from_unixtime``, Java patterns handed to ``strftime`` untouched, ``date_diff``
+counting boundaries instead of whole units, DATE arithmetic turning into TIMESTAMP
+(reference/dependencies-measured.md §3a), and TD's window function TD_SESSIONIZE_WINDOW. One
+function per rule; ``cdpo.sql.rules`` orders them.
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+from sqlglot.optimizer.annotate_types import annotate_types
+
+from cdpo.errors import TranslationError
+from cdpo.sql.dialect import TdSessionizeWindow, TdTimeFormat
+from cdpo.sql.java_format import to_strftime
+from cdpo.sql.rules_base import call, fill, is_call, string_value
+
+__all__ = [
+    "at_timezone",
+    "date_diff_whole_units",
+    "date_stays_date",
+    "format_datetime",
+    "from_unixtime_zone",
+    "hive_date_add",
+    "hive_unix_timestamp",
+    "parse_datetime",
+    "sessionize_window",
+    "td_time_format_strftime",
+]
+
+_DATE_UNITS = frozenset({"DAY", "WEEK", "MONTH", "QUARTER", "YEAR"})
+
+
+def from_unixtime_zone(node: exp.Expr) -> exp.Expr:
+    """``from_unixtime(t, zone)`` and ``from_unixtime(t, h, m)`` keep their zone (sqlglot drops it).
+
+    DuckDB has no timestamp-with-zone value, so the result is the wall-clock time in that zone.
+    """
+    if not isinstance(node, exp.UnixToTime) or node.args.get("format") is not None:
+        return node
+    if (zone := node.args.get("zone")) is not None:
+        return fill("timezone(z, to_timestamp(t))", z=zone, t=node.this)
+    hours, minutes = node.args.get("hours"), node.args.get("minutes")
+    if hours is None:
+        return node
+    shift = fill("t + h * 3600 + m * 60", t=node.this, h=hours, m=minutes or exp.Literal.number(0))
+    return fill("timezone('UTC', to_timestamp(s))", s=shift)
+
+
+def at_timezone(node: exp.Expr) -> exp.Expr:
+    """``at_timezone(ts, z)`` (and ``with_timezone``) become DuckDB's ``timezone(z, ts)``."""
+    if is_call(node, "at_timezone") or is_call(node, "with_timezone"):
+        args = node.expressions
+        if len(args) == 2:
+            return call("timezone", args[1], args[0])
+    return node
+
+
+def format_datetime(node: exp.Expr) -> exp.Expr:
+    """``format_datetime(ts, 'java pattern')`` becomes ``strftime`` with the converted pattern."""
+    if not is_call(node, "format_datetime"):
+        return node
+    pattern = string_value(node.expressions[1]) if len(node.expressions) == 2 else None
+    converted = to_strftime(pattern) if pattern is not None else None
+    if converted is None:
+        raise TranslationError(
+            f"format_datetime({node.expressions[-1].sql()}) needs a literal pattern without zone "
+            "letters (z, Z, X) to run on DuckDB"
+        )
+    return call("strftime", node.expressions[0], exp.Literal.string(converted))
+
+
+def parse_datetime(node: exp.Expr) -> exp.Expr:
+    """``parse_datetime(s, 'java pattern')``: sqlglot passes the Java pattern to strptime as is."""
+    if not isinstance(node, exp.ParseDatetime):
+        return node
+    pattern = string_value(node.args.get("format"))
+    converted = to_strftime(pattern) if pattern is not None else None
+    if converted is None:
+        raise TranslationError(
+            f"parse_datetime(..., {node.args['format'].sql()}) needs a literal pattern without "
+            "zone letters to run on DuckDB"
+        )
+    return call("strptime", node.this, exp.Literal.string(converted.replace("%-", "%")))
+
+
+def td_time_format_strftime(node: exp.Expr) -> exp.Expr:
+    """TD_TIME_FORMAT with a literal pattern: DuckDB's ``strftime`` (5x faster than the macro)."""
+    if not isinstance(node, TdTimeFormat):
+        return node
+    pattern = string_value(node.args["format"])
+    converted = to_strftime(pattern) if pattern is not None else None
+    if converted is None:
+        return node
+    zone = node.args.get("zone") or exp.Literal.string("UTC")
+    local = call("td__local", node.this, zone)
+    return call("strftime", local, exp.Literal.string(converted))
+
+
+_FRAMED_LIST = "list(t) OVER (ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)"
+
+
+def sessionize_window(node: exp.Expr) -> exp.Expr:
+    """TD_SESSIONIZE_WINDOW(t, n) OVER (PARTITION BY p ORDER BY o): a hash of (p, session number).
+
+    A row starts a new session when it comes more than ``n`` seconds after the previous row of its
+    partition. The id is an md5 hex string, where TD returns a UUID; equal ids mean one session.
+    """
+    if isinstance(node, TdSessionizeWindow) and not isinstance(node.parent, exp.Window):
+        raise TranslationError("TD_SESSIONIZE_WINDOW needs OVER (PARTITION BY ... ORDER BY time)")
+    if not (isinstance(node, exp.Window) and isinstance(node.this, TdSessionizeWindow)):
+        return node
+    if node.args.get("order") is None:
+        raise TranslationError("TD_SESSIONIZE_WINDOW needs ORDER BY in its OVER clause")
+    window = fill(_FRAMED_LIST, t=node.this.this)
+    window.set("partition_by", [p.copy() for p in node.args.get("partition_by") or []])
+    window.set("order", node.args["order"].copy())
+    number = call("td__session_no", window, node.this.args["timeout"])
+    parts = [exp.cast(p.copy(), "VARCHAR") for p in node.args.get("partition_by") or []]
+    return exp.MD5(
+        this=call("concat_ws", exp.Literal.string(":"), *parts, exp.cast(number, "VARCHAR"))
+    )
+
+
+def date_diff_whole_units(node: exp.Expr) -> exp.Expr:
+    """Presto's ``date_diff`` counts whole units (23:00 to 01:00 is 0 days); DuckDB's
+    ``date_diff`` counts boundaries crossed (1). DuckDB's ``date_sub`` counts like Presto."""
+    if not isinstance(node, exp.DateDiff) or node.args.get("unit") is None:
+        return node
+    unit = exp.Literal.string(node.args["unit"].name.lower())
+    return call("date_sub", unit, node.expression, node.this)
+
+
+def date_stays_date(node: exp.Expr) -> exp.Expr:
+    """Presto keeps DATE for ``date_add``/``date_trunc``/``+ INTERVAL`` on a DATE; DuckDB returns a
+    TIMESTAMP. Where the operand's type is known (literals, casts, ``current_date``), cast back.
+
+    A DATE column is not known here (no schema): that case stays a gap, pinned in known_gaps.yml.
+    """
+    if isinstance(node, exp.DateAdd | exp.DateSub | exp.DateTrunc | exp.TimestampTrunc):
+        operand, unit = node.this, node.args.get("unit")
+    elif isinstance(node, exp.Add | exp.Sub) and isinstance(node.expression, exp.Interval):
+        operand, unit = node.this, node.expression.args.get("unit")
+    else:
+        return node
+    if unit is None or unit.name.upper() not in _DATE_UNITS:
+        return node
+    if annotate_types(operand.copy()).type.this != exp.DType.DATE:
+        return node
+    return exp.cast(node, "DATE")
+
+
+def hive_date_add(node: exp.Expr) -> exp.Expr:
+    """Hive's ``date_add``/``date_sub``/``add_months`` return a DATE; DuckDB's sum is a TIMESTAMP."""
+    if isinstance(node, exp.TsOrDsAdd | exp.AddMonths):
+        return exp.cast(node, "DATE")
+    return node
+
+
+def hive_unix_timestamp(node: exp.Expr) -> exp.Expr:
+    """Hive's ``unix_timestamp(s[, pattern])`` is NULL when ``s`` does not fit the pattern, and
+    ``unix_timestamp()`` is the current time; sqlglot's translation raises / parses a timestamp."""
+    if not isinstance(node, exp.StrToUnix):
+        return node
+    if isinstance(node.this, exp.CurrentTimestamp):
+        return fill("CAST(floor(epoch(get_current_timestamp())) AS BIGINT)")
+    parsed = exp.StrToTime(this=node.this, format=node.args["format"], safe=True)
+    return exp.cast(exp.TimeToUnix(this=parsed), "BIGINT")

@@ -15,7 +15,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, computed_field
 
 from cdpo.errors import StateError, redact
 from cdpo.phases.base import PhaseName
@@ -167,11 +167,18 @@ class PhaseState(_Model):
     skip_reason: str | None = None
     error: str | None = None
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def session_id(self) -> str | None:
         """The primary (last started) session, as spec §1.9 records it."""
         started = [w.session_id for w in self.workflows if w.session_id]
         return started[-1] if started else None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def tables_created(self) -> int:
+        """Expected tables found with a row count by VALIDATE (spec §1.9 ``tables_created``)."""
+        return sum(1 for t in self.tables if t.row_count is not None)
 
     @property
     def rows(self) -> int:

@@ -70,6 +70,8 @@ def generate_dataset(
     pop = build_population(rng, count)
     acc = draw_accounts(rng, pop)
     with duckdb.connect() as con:
+        # No progress bar: generation is a library call; the CLI shows progress its own way.
+        con.execute("SET enable_progress_bar = false")
         create_truth(con)
         extracts: list[Extract] = [write_frame(con, b(rng, pop, acc), out_dir) for b in BUILDERS]
         truth_rows = write_truth(con, out_dir / TRUTH_PATH)

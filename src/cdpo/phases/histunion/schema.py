@@ -75,6 +75,25 @@ def _expr(name: str, own: dict[str, str], type_: str) -> str:
     return quote(name)
 
 
+def _union_type(inc: str | None, hist: str | None) -> str:
+    if inc is not None and hist is not None:
+        return widen(inc, hist)
+    return _normal(inc or hist or "varchar")
+
+
+def _target_types(table: str, types: dict[str, str], target: Sequence[Column]) -> dict[str, str]:
+    """The existing target's column types, checked to hold what the sources now carry."""
+    target_types = {c.name: _normal(c.type) for c in target}
+    for name, type_ in types.items():
+        if name in target_types and widen(target_types[name], type_) != target_types[name]:
+            raise GenerateError(
+                f"{table}_histunion: column {name!r} is {target_types[name]} but the sources now "
+                f"hold {type_}",
+                hint=f"Drop {table}_histunion (it is rebuilt from both sources) and regenerate.",
+            )
+    return target_types
+
+
 def align(
     table: str,
     inc: Sequence[Column],
@@ -89,26 +108,14 @@ def align(
     """
     inc_types = {c.name: c.type for c in inc}
     hist_types = {c.name: c.type for c in hist}
-    for side, types in (("incremental", inc_types), ("history", hist_types)):
-        if "time" not in types:
+    for side, own in (("incremental", inc_types), ("history", hist_types)):
+        if "time" not in own:
             raise GenerateError(
                 f"{table}: the {side} table has no 'time' column; every TD table has one"
             )
     names = [c.name for c in inc] + [c.name for c in hist if c.name not in inc_types]
-    types = {
-        n: widen(inc_types[n], hist_types[n])
-        if n in inc_types and n in hist_types
-        else _normal(inc_types.get(n) or hist_types[n])
-        for n in names
-    }
-    target_types = {c.name: _normal(c.type) for c in target or ()}
-    for name, type_ in types.items():
-        if name in target_types and widen(target_types[name], type_) != target_types[name]:
-            raise GenerateError(
-                f"{table}_histunion: column {name!r} is {target_types[name]} but the sources now "
-                f"hold {type_}",
-                hint=f"Drop {table}_histunion (it is rebuilt from both sources) and regenerate.",
-            )
+    types = {n: _union_type(inc_types.get(n), hist_types.get(n)) for n in names}
+    target_types = _target_types(table, types, target or ())
     final = {n: target_types.get(n, t) for n, t in types.items()}
     columns = tuple((n, final[n]) for n in names)
     add = tuple((n, t) for n, t in columns if target is not None and n not in target_types)

@@ -112,13 +112,35 @@ def _create_table(with_field: bool) -> dict[str, Any]:
     return {"td>": None, "query": f"CREATE TABLE IF NOT EXISTS {_TABLE} ({columns})"}
 
 
-def _incremental(source: SourceModel) -> dict[str, Any]:
+def _setup_table_and_time(source: SourceModel) -> dict[str, Any]:
+    """Create the table, then read the window: (MAX(field) or the default start, session time]."""
     fmt = source.family.time_format
     end = session_bound(fmt)
+    default = "'${datasource.default_start_time}'"
     watermark = (
         f"SELECT COALESCE((SELECT {watermark_sql(fmt, _FIELD)} FROM {_TABLE} WHERE {_FIELD} IS NOT NULL), "
-        f"'${{datasource.default_start_time}}') AS start_time, '{end}' AS end_time"
+        f"{default}) AS start_time, '{end}' AS end_time"
     )
+    fixed = f"SELECT {default} AS start_time, '{end}' AS end_time"
+    return {
+        "if>": '${datasource.incremental_field != "" && datasource.incremental_field != null}',
+        "_do": {
+            "+create_incremental_table": _create_table(True),
+            "+get_last_incremental_time": {
+                "td>": None,
+                "query": watermark,
+                "store_last_results": True,
+            },
+        },
+        "_else_do": {
+            "+create_basic_table": _create_table(False),
+            "+set_default_time": {"td>": None, "query": fixed, "store_last_results": True},
+        },
+    }
+
+
+def _incremental(source: SourceModel) -> dict[str, Any]:
+    table = "${datasource.table_name}"
     window = {
         "start_time": "${td.last_results.start_time}",
         "end_time": "${td.last_results.end_time}",
@@ -128,30 +150,10 @@ def _incremental(source: SourceModel) -> dict[str, Any]:
             "for_each>": {"datasource": "${inc_datasources}"},
             "_parallel": {"limit": source.family.parallel_limit},
             "_do": {
-                "+log_ingestion_start": _log("start", table_name="${datasource.table_name}"),
-                "+setup_table_and_time": {
-                    "if>": '${datasource.incremental_field != "" && datasource.incremental_field != null}',
-                    "_do": {
-                        "+create_incremental_table": _create_table(True),
-                        "+get_last_incremental_time": {
-                            "td>": None,
-                            "query": watermark,
-                            "store_last_results": True,
-                        },
-                    },
-                    "_else_do": {
-                        "+create_basic_table": _create_table(False),
-                        "+set_default_time": {
-                            "td>": None,
-                            "query": f"SELECT '${{datasource.default_start_time}}' AS start_time, '{end}' AS end_time",
-                            "store_last_results": True,
-                        },
-                    },
-                },
+                "+log_ingestion_start": _log("start", table_name=table),
+                "+setup_table_and_time": _setup_table_and_time(source),
                 "+load_incremental": _load(window),
-                "+log_ingestion_success": _log(
-                    "success", table_name="${datasource.table_name}", **window
-                ),
+                "+log_ingestion_success": _log("success", table_name=table, **window),
                 "_error": _datasource_error(),
             },
         }
@@ -167,11 +169,20 @@ def _load(window: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def _historical(source: SourceModel) -> dict[str, Any]:
-    month = "${source_name}_${date_range.month_name}"
+_MONTH = "${source_name}_${date_range.month_name}"
+_BATCH_DONE = (
+    "SELECT COUNT(*) AS already_processed FROM ${databases.src}.ingestion_log "
+    f"WHERE source_name = '{_MONTH}' AND workflow_name = '${{workflow_name}}' "
+    "AND table_name = '${datasource.table_name}' AND status = 'SUCCESS'"
+)
+
+
+def _batch(source: SourceModel) -> dict[str, Any]:
+    """One monthly batch: log, (clear,) load, log; the month is its source_name (spec §4.19)."""
+    table = "${datasource.table_name}"
     window = {"start_time": "${date_range.start_time}", "end_time": "${date_range.end_time}"}
     batch: dict[str, Any] = {
-        "+log_batch_start": _log("start", table_name="${datasource.table_name}", source_name=month)
+        "+log_batch_start": _log("start", table_name=table, source_name=_MONTH)
     }
     if source.settings.connector in _CLEARABLE:
         # Compared as instants, as the load compares them: values carry offsets and 'T'/' '
@@ -183,14 +194,24 @@ def _historical(source: SourceModel) -> dict[str, Any]:
             f"AND {instant} <= TD_TIME_PARSE('${{date_range.end_time}}')",
         }
     batch["+load_batch"] = _load(window)
-    batch["+log_batch_success"] = _log(
-        "success", table_name="${datasource.table_name}", source_name=month, **window
-    )
-    check = (
-        "SELECT COUNT(*) AS already_processed FROM ${databases.src}.ingestion_log "
-        f"WHERE source_name = '{month}' AND workflow_name = '${{workflow_name}}' "
-        "AND table_name = '${datasource.table_name}' AND status = 'SUCCESS'"
-    )
+    batch["+log_batch_success"] = _log("success", table_name=table, source_name=_MONTH, **window)
+    return batch
+
+
+def _historical(source: SourceModel) -> dict[str, Any]:
+    skip = "Skipping ${date_range.month_name} for ${datasource.table_name} - already processed successfully"
+    batches = {
+        "for_each>": {"date_range": "${date_ranges." + source.name + "}"},
+        "_parallel": {"limit": 3},
+        "_do": {
+            "+check_batch_status": {"td>": None, "query": _BATCH_DONE, "store_last_results": True},
+            "+process_batch": {
+                "if>": "${td.last_results.already_processed == 0}",
+                "_do": _batch(source),
+                "_else_do": {"+skip_batch": {"echo>": skip}},
+            },
+        },
+    }
     return {
         "+load_historical_data": {
             "for_each>": {"datasource": "${hist_datasources}"},
@@ -198,27 +219,7 @@ def _historical(source: SourceModel) -> dict[str, Any]:
             "_do": {
                 "+log_ingestion_start": _log("start", table_name="${datasource.table_name}"),
                 "+setup_table": _create_table(True),
-                "+load_monthly_batches": {
-                    "for_each>": {"date_range": "${date_ranges." + source.name + "}"},
-                    "_parallel": {"limit": 3},
-                    "_do": {
-                        "+check_batch_status": {
-                            "td>": None,
-                            "query": check,
-                            "store_last_results": True,
-                        },
-                        "+process_batch": {
-                            "if>": "${td.last_results.already_processed == 0}",
-                            "_do": batch,
-                            "_else_do": {
-                                "+skip_batch": {
-                                    "echo>": "Skipping ${date_range.month_name} for ${datasource.table_name}"
-                                    " - already processed successfully"
-                                }
-                            },
-                        },
-                    },
-                },
+                "+load_monthly_batches": batches,
                 "+log_ingestion_success": _log("success_2", table_name="${datasource.table_name}"),
                 "_error": _datasource_error(),
             },

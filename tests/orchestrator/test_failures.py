@@ -232,3 +232,28 @@ def test_a_missing_secret_fails_deploy_with_the_command_that_sets_it(project: Pr
     )
     project.target.secret_names.add("shop.api_key")
     assert project.cli("retry", "--yes").exit_code == 0
+
+
+def test_an_unclassified_target_error_fails_the_step_not_the_run(project: Project) -> None:
+    project.target.handlers["attempt"] = lambda attempt_id: (_ for _ in ()).throw(
+        TerminalTargetError(f"attempt {attempt_id} vanished")
+    )
+    result = project.cli("run", "--on-failure", "abort")
+    assert result.exit_code == 1
+    assert "step monitor failed: attempt 2 vanished" in result.stderr
+    assert project.state()["status"] == "aborted"
+
+
+def test_an_interrupted_run_is_recorded_and_resumable(project: Project) -> None:
+    def interrupt(*args: Any) -> Any:
+        raise KeyboardInterrupt
+
+    project.target.handlers["attempt"] = interrupt
+    result = project.cli("run", "--yes")
+    assert result.exit_code == 130  # Ctrl-C, as shells report it
+    state = project.state()
+    assert state["status"] == "aborted" and "KeyboardInterrupt" in state["error"]
+    assert project.steps("ingestion")["monitor"] == "in_progress"
+    del project.target.handlers["attempt"]
+    assert project.cli("run", "--yes").exit_code == 0
+    assert project.target.called("push") == 4  # ingestion was pushed once, not again

@@ -112,11 +112,13 @@ class Orchestrator:
         options = options or RunOptions()
         with pipeline_lock(self.root):
             state = self._prepare(options)
-            error: CdpoError | None = None
             try:
                 error = self._run_phases(options)
-            finally:
-                self._finish(error)
+            except BaseException as interrupted:
+                # Ctrl-C or a bug: record it, keep the unfinished step resumable, re-raise.
+                self._finish(CdpoError(f"interrupted: {interrupted!r}"))
+                raise
+            self._finish(error)
             return RunResult(state, self.root, error)
 
     # -- preparation ---------------------------------------------------------------------------

@@ -358,6 +358,23 @@ STEP_FUNCTIONS: dict[StepName, Callable[[StepContext], StepResult]] = {
 }
 
 
+# The decision asked when a step fails with an error it did not classify itself.
+_GENERIC_SITUATION = {
+    StepName.GENERATE: Situation.GENERATE_FAILED,
+    StepName.DEPLOY: Situation.DEPLOY_FAILED,
+    StepName.EXECUTE: Situation.START_FAILED,
+    StepName.MONITOR: Situation.SESSION_ERROR,
+    StepName.VALIDATE: Situation.VALIDATION_FAILED,
+}
+
+
 def run_step(ctx: StepContext, step: StepName) -> StepResult:
-    """Run one step; unexpected target errors become ``PhaseStepFailed`` as well."""
-    return STEP_FUNCTIONS[step](ctx)
+    """Run one step; any other cdpo error it raises (a target call, a phase) fails the step too."""
+    try:
+        return STEP_FUNCTIONS[step](ctx)
+    except PhaseStepFailed:
+        raise
+    except AuthenticationError as error:
+        raise fail(ctx, step, error, Situation.AUTH_FAILED) from error
+    except CdpoError as error:
+        raise fail(ctx, step, error, _GENERIC_SITUATION[step]) from error

@@ -45,8 +45,10 @@ def test_small_has_its_people_and_about_ten_events_per_person(small: Dataset) ->
 
 
 def test_people_override_scales_every_extract(tmp_path: Path, small: Dataset) -> None:
-    half = generate_dataset(tmp_path, size="small", people=1_000)
+    reported: list[str] = []
+    half = generate_dataset(tmp_path, people=1_000, progress=lambda e: reported.append(e.table))
     assert half.people == 1_000
+    assert reported == [e.table for e in half.extracts]
     for extract in half.extracts:
         full = small.extract(extract.table)
         ratio = (extract.hist_rows + extract.inc_rows) / (full.hist_rows + full.inc_rows)

@@ -38,7 +38,12 @@ BUILDERS: tuple[FrameBuilder, ...] = (
 
 
 def generate_dataset(
-    out_dir: Path, *, size: str = "small", people: int | None = None, seed: int = 42
+    out_dir: Path,
+    *,
+    size: str = "small",
+    people: int | None = None,
+    seed: int = 42,
+    progress: Callable[[Extract], None] | None = None,
 ) -> Dataset:
     """Write a synthetic, dirty retail CDP with known true identities under ``out_dir``.
 
@@ -48,6 +53,8 @@ def generate_dataset(
         size: ``small`` (≈2k people), ``medium`` (≈100k) or ``large`` (≈1M); see ``SIZES``.
         people: overrides the number of people of ``size``.
         seed: the random seed; the same seed, size and people give the same bytes.
+        progress: called with each ``Extract`` once its files are written (7 calls), so a caller
+            can show progress on the larger sizes.
 
     Returns:
         The ``Dataset`` describing every extract, also written as ``out_dir/dataset.json``.
@@ -73,7 +80,11 @@ def generate_dataset(
         # No progress bar: generation is a library call; the CLI shows progress its own way.
         con.execute("SET enable_progress_bar = false")
         create_truth(con)
-        extracts: list[Extract] = [write_frame(con, b(rng, pop, acc), out_dir) for b in BUILDERS]
+        extracts: list[Extract] = []
+        for build in BUILDERS:
+            extracts.append(write_frame(con, build(rng, pop, acc), out_dir))
+            if progress is not None:
+                progress(extracts[-1])
         truth_rows = write_truth(con, out_dir / TRUTH_PATH)
     dataset = Dataset(
         root=out_dir,

@@ -47,28 +47,49 @@ def smallest_member(node_ids: np.ndarray, labels: np.ndarray) -> np.ndarray:
     return smallest[inverse]
 
 
-def run_cdpo(src: np.ndarray, dst: np.ndarray, nodes: int) -> np.ndarray:
+class Timer:
+    """Times the one block a method marks as its partition step (loading and reading back are not)."""
+
+    wall = cpu = 0.0
+
+    def __enter__(self) -> Timer:
+        self._wall, self._cpu = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.wall = time.perf_counter() - self._wall
+        self.cpu = time.process_time() - self._cpu
+
+
+Partition = tuple[np.ndarray, np.ndarray]  # node ids and their component labels
+
+
+def run_cdpo(src: np.ndarray, dst: np.ndarray, nodes: int, timer: Timer) -> Partition:
     from cdpo.unify import label_components
 
     con = duckdb.connect()
     con.register("_edges", {"a": src, "b": dst})
     con.execute("CREATE TABLE edges AS SELECT * FROM _edges")
-    label_components(con, "SELECT a AS a_id, 1 AS a_ns, b AS b_id, 1 AS b_ns FROM edges", "labels")
+    with timer:  # dictionary encoding in DuckDB, scipy, labels written back to DuckDB
+        label_components(
+            con, "SELECT a AS a_id, 1 AS a_ns, b AS b_id, 1 AS b_ns FROM edges", "labels"
+        )
     out = con.execute("SELECT id, comp FROM labels").fetchnumpy()
-    return smallest_member(out["id"], out["comp"])
+    return out["id"], out["comp"]
 
 
-def run_scipy(src: np.ndarray, dst: np.ndarray, nodes: int) -> np.ndarray:
+def run_scipy(src: np.ndarray, dst: np.ndarray, nodes: int, timer: Timer) -> Partition:
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
-    matrix = coo_matrix((np.ones(len(src), dtype=np.int8), (src, dst)), shape=(nodes, nodes))
-    _, labels = connected_components(matrix.tocsr(), directed=False)
+    with timer:
+        matrix = coo_matrix((np.ones(len(src), dtype=np.int8), (src, dst)), shape=(nodes, nodes))
+        _, labels = connected_components(matrix.tocsr(), directed=False)
     present = np.unique(np.concatenate([src, dst]))
-    return smallest_member(present, labels[present])
+    return present, labels[present]
 
 
-def run_splink(src: np.ndarray, dst: np.ndarray, nodes: int) -> np.ndarray:
+def run_splink(src: np.ndarray, dst: np.ndarray, nodes: int, timer: Timer) -> Partition:
     from splink import DuckDBAPI
     from splink.clustering import cluster_pairwise_predictions_at_threshold
 
@@ -79,28 +100,28 @@ def run_splink(src: np.ndarray, dst: np.ndarray, nodes: int) -> np.ndarray:
         "CREATE TABLE nodes AS SELECT unique_id FROM "
         "(SELECT unique_id_l AS unique_id FROM edges UNION SELECT unique_id_r FROM edges)"
     )
-    clusters = cluster_pairwise_predictions_at_threshold(
-        con.table("nodes"), con.table("edges"), DuckDBAPI(con), node_id_column_name="unique_id"
-    )
+    with timer:
+        clusters = cluster_pairwise_predictions_at_threshold(
+            con.table("nodes"), con.table("edges"), DuckDBAPI(con), node_id_column_name="unique_id"
+        )
     out = clusters.as_duckdbpyrelation().select("unique_id, cluster_id").fetchnumpy()
-    ids = out["unique_id"]
-    _, labels = np.unique(out["cluster_id"], return_inverse=True)
-    return smallest_member(ids, labels)
+    return out["unique_id"], np.unique(out["cluster_id"], return_inverse=True)[1]
 
 
-def run_networkx(src: np.ndarray, dst: np.ndarray, nodes: int) -> np.ndarray:
+def run_networkx(src: np.ndarray, dst: np.ndarray, nodes: int, timer: Timer) -> Partition:
     import networkx as nx
 
-    graph: nx.Graph = nx.Graph()
-    graph.add_edges_from(zip(src.tolist(), dst.tolist(), strict=True))
-    ids, labels = [], []
-    for label, component in enumerate(nx.connected_components(graph)):
-        ids.extend(component)
-        labels.extend([label] * len(component))
-    return smallest_member(np.array(ids, dtype=np.int64), np.array(labels, dtype=np.int64))
+    pairs = list(zip(src.tolist(), dst.tolist(), strict=True))
+    with timer:
+        graph: nx.Graph = nx.Graph()
+        graph.add_edges_from(pairs)
+        components = list(nx.connected_components(graph))
+    ids = np.fromiter((n for c in components for n in c), dtype=np.int64)
+    labels = np.repeat(np.arange(len(components)), [len(c) for c in components])
+    return ids, labels
 
 
-METHODS: dict[str, Callable[[np.ndarray, np.ndarray, int], np.ndarray]] = {
+METHODS: dict[str, Callable[[np.ndarray, np.ndarray, int, Timer], Partition]] = {
     "cdpo": run_cdpo,
     "scipy": run_scipy,
     "splink": run_splink,
@@ -127,11 +148,10 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         if name == "networkx" and args.nodes > NETWORKX_MAX_NODES:
             seconds[name] = cpu[name] = None
             continue
+        timer = Timer()
         try:
-            wall0, cpu0 = time.perf_counter(), time.process_time()
-            partitions[name] = method(src, dst, args.nodes)
-            seconds[name] = round(time.perf_counter() - wall0, 3)
-            cpu[name] = round(time.process_time() - cpu0, 3)
+            partitions[name] = smallest_member(*method(src, dst, args.nodes, timer))
+            seconds[name], cpu[name] = round(timer.wall, 3), round(timer.cpu, 3)
         except ImportError as exc:
             print(f"{name}: skipped ({exc}); pip install -e '.[bench]'", file=sys.stderr)
             seconds[name] = cpu[name] = None

@@ -64,8 +64,8 @@ def generate_dataset(
 
     Example:
         >>> import tempfile
-        >>> data = generate_dataset(Path(tempfile.mkdtemp()), people=50)
-        >>> data.extract("shopify_customers").record_id
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     generate_dataset(Path(tmp), people=50).extract("shopify_customers").record_id
         'id'
     """
     count = _people(size, people)

@@ -36,6 +36,7 @@ __all__ = [
     "drop_table_properties",
     "format_printf",
     "hive_double_division",
+    "integer_cast_strict",
     "map_agg",
     "regexp_extract_null",
     "regexp_replace_backrefs",
@@ -126,6 +127,27 @@ def hive_double_division(node: exp.Expr) -> exp.Expr:
     return node
 
 
+_INTEGER_TYPES = frozenset({exp.DType.TINYINT, exp.DType.SMALLINT, exp.DType.INT, exp.DType.BIGINT})
+_NOT_AN_INTEGER = "typeof(x) = 'VARCHAR' AND NOT regexp_full_match(trim(s), '[+-]?[0-9]+')"
+
+
+def integer_cast_strict(node: exp.Expr) -> exp.Expr:
+    """Presto's ``CAST('3.5' AS BIGINT)`` raises and ``TRY_CAST`` gives NULL; DuckDB rounds to 4.
+
+    Only a VARCHAR operand is checked (``typeof`` is folded when the query is planned, so other
+    types keep the plain cast): it must be an optionally signed run of digits.
+    """
+    if not isinstance(node, exp.Cast) or node.to.this not in _INTEGER_TYPES:
+        return node
+    text = exp.cast(node.this.copy(), "VARCHAR")
+    failure: exp.Expr = exp.Null()
+    if not isinstance(node, exp.TryCast):
+        message = exp.Literal.string(f"' to {node.to.sql('presto')}")
+        failure = fill("error('Cannot cast ''' || s || m)", s=text, m=message)
+    bad = fill(_NOT_AN_INTEGER, x=node.this, s=text)
+    return exp.Case(ifs=[exp.If(this=bad, true=failure)], default=node)
+
+
 def array_distinct_ordered(node: exp.Expr) -> exp.Expr:
     """Presto's ``array_distinct`` keeps first occurrences in order; DuckDB's ``list_distinct``
     returns them in any order and drops NULL."""
@@ -141,7 +163,7 @@ _COMMON = (
 )  # fmt: skip
 
 DUCKDB_RULES: dict[str, tuple[Rule, ...]] = {
-    "presto": (*_COMMON, regexp_extract_null),
+    "presto": (*_COMMON, regexp_extract_null, integer_cast_strict),
     "hive": (*_COMMON, hive_double_division, hive_date_add, hive_unix_timestamp),
 }
 """Rules per input dialect for DuckDB output, in the order they run."""

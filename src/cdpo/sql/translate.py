@@ -1,13 +1,19 @@
 """Translate TD SQL (Presto/Trino or Hive) into statements an engine runs with the same meaning.
 
-Known gaps, pinned by tests in ``tests/sql/`` so that a fix shows up as a failing pin:
+The output relies on ``install_td_functions`` having prepared the connection: TD's functions, and
+Presto's integer division (``7 / 2 = 3``) through DuckDB's ``integer_division`` setting.
 
-- ``CAST('3.5' AS BIGINT)`` and ``TRY_CAST`` round to 4 on DuckDB; Presto raises (or gives NULL).
-  Fixing it needs column types, which a statement-by-statement translator does not have.
+Known gaps, each pinned by a case in ``tests/sql/cases/known_gaps.yml`` so that a fix shows:
+
 - ``UNION ALL`` of BIGINT and VARCHAR columns coerces to VARCHAR on DuckDB; Presto raises.
+- DATE arithmetic (``d + INTERVAL '1' DAY``, ``date_trunc``, ``date_add``) on a DATE *column*
+  gives a TIMESTAMP; on literals, casts and ``current_date`` it stays a DATE, as in Presto.
+  Both gaps need column types, which a statement-by-statement translator does not have.
+- Hive's ``CAST('3.5' AS INT)`` rounds; the strict integer cast is applied to Presto input only.
 - Values of ``at_timezone``/``from_unixtime(t, zone)`` are wall-clock timestamps without their zone
   (DuckDB has no per-value zone), so ``to_iso8601`` of them prints no offset.
 - ``map_agg`` with a duplicate key raises on DuckDB; Presto keeps an arbitrary value.
+- A function sqlglot translates to a name DuckDB lacks (``width_bucket``) fails when it runs.
 - ``TD_SESSIONIZE_WINDOW`` ids are md5 strings, not UUIDs, and cost O(n²) per partition.
 """
 

@@ -322,7 +322,6 @@ class Executor:
             workflow_file=file,
             log=lambda text: self.recorder.log(task_id, self._scrub(text)),
         )
-        ctx.executor = self  # type: ignore[attr-defined]
         return operator.run(ctx)
 
     # -- children -----------------------------------------------------------------------------
@@ -363,7 +362,7 @@ class Executor:
                 )
             )
         self.recorder.set_state(task_id, "planned")
-        plan = _Plan(children, upstreams, ids, f"{full_name}", export, store, file)
+        plan = _Plan(children, upstreams, ids, full_name, export, store, file)
         if limit == 0 and not any(c.config.get("_background") for c in children):
             return self._sequential(plan)
         return self._concurrent(plan, limit)

@@ -49,12 +49,14 @@ def draw_accounts(rng: np.random.Generator, pop: Population) -> Accounts:
     shop_person, shop_created = _members(rng, pop, SHOPIFY_RATE)
     again = rng.random(len(shop_person)) < SHOPIFY_DUPLICATE_RATE
     second = rng.integers(shop_created[again], INC_END)
-    order = np.lexsort((np.concatenate([shop_created, second]),))
+    shop_created = np.concatenate([shop_created, second])
+    order = np.argsort(shop_created, kind="stable")
     shop_person = np.concatenate([shop_person, shop_person[again]])[order]
-    shop_created = np.concatenate([shop_created, second])[order]
+    shop_created = shop_created[order]
     shop_id = _SHOPIFY_ID_BASE + np.arange(len(shop_person), dtype=np.int64) * _SHOPIFY_ID_STEP
     shopify_of = np.full(pop.size, -1, dtype=np.int64)
-    shopify_of[shop_person[::-1]] = shop_id[::-1]  # the earliest account wins
+    earliest = np.unique(shop_person, return_index=True)[1]  # accounts are sorted by creation
+    shopify_of[shop_person[earliest]] = shop_id[earliest]
     kla_person, kla_created = _members(rng, pop, KLAVIYO_RATE)
     crm_person, crm_created = _members(rng, pop, CRM_RATE)
     crm_no = np.strings.add("L", digits(rng.permutation(len(crm_person)) + 10_000_001, 8))

@@ -127,19 +127,31 @@ class Hive(Dialect):
 
     def json_array(self, column: str, path: Sequence[str]) -> str:
         text = f"get_json_object({column}, {self.literal(_json_path(path))})"
-        return f"split(translate({text}, '[]\"', ''), ',')"
+        items = f"split(translate({text}, '[]\"', ''), ',')"
+        return f"CASE WHEN {text} = '[]' THEN array() ELSE {items} END"
 
     def json_text(self, column: str, path: Sequence[str]) -> str:
         return f"get_json_object({column}, {self.literal(_json_path(path))})"
 
     def iso_offset_unixtime(self, expr: str) -> str:
         # Hive has no from_iso8601_timestamp; TD's TD_TIME_PARSE reads the offset (fraction cut).
-        text = f"replace({self.cut_fraction(expr)}, 'T', ' ')"
+        text = f"replace({Dialect.cut_fraction(self, expr)}, 'T', ' ')"
         return f"TD_TIME_PARSE({text}, 'UTC')"
 
+    def cut_fraction(self, expr: str) -> str:
+        # Without regexp_replace: the fraction ends every wall-clock shape that has one, and a
+        # regexp_replace inside unix_timestamp does not translate to DuckDB (sqlglot 30).
+        has = self.matches(expr, ":[0-9][0-9][.][0-9]+$")
+        return f"CASE WHEN {has} THEN substr({expr}, 1, instr({expr}, '.') - 1) ELSE {expr} END"
+
     def reformat(self, expr: str, java_pattern: str) -> str:
-        parsed = f"unix_timestamp({expr}, {self.literal(java_pattern)})"
-        return f"from_unixtime({parsed}, {self.literal(_STD_PATTERN)})"
+        # Hive parses leniently (31-02 → 02-03); the round trip rejects what Presto's TRY rejects.
+        pattern = self.literal(java_pattern)
+        parsed = f"unix_timestamp({expr}, {pattern})"
+        return (
+            f"CASE WHEN from_unixtime({parsed}, {pattern}) = {expr} "
+            f"THEN from_unixtime({parsed}, {self.literal(_STD_PATTERN)}) END"
+        )
 
 
 def _plain(key: str) -> bool:

@@ -43,3 +43,10 @@ def test_digdag_placeholders_are_left_alone() -> None:
 def test_unclosed_quotes_and_comments_are_errors_with_a_line(sql: str, message: str) -> None:
     with pytest.raises(TranslationError, match=re.escape(message)):
         split_statements(sql)
+
+
+def test_hive_backslash_escapes_are_honoured_only_when_asked() -> None:
+    sql = "SELECT 'it\\'s; fine'; SELECT 2"
+    assert split_statements(sql, backslash_escapes=True) == ["SELECT 'it\\'s; fine'", "SELECT 2"]
+    with pytest.raises(TranslationError, match="never closed"):
+        split_statements(sql)

@@ -3,7 +3,8 @@
 A scanner, not a parser: it only has to know where quotes and comments start and end, so it also
 splits scripts that a SQL parser would reject (Digdag ``${...}`` placeholders, engine-specific
 syntax). Quotes are ``'...'`` and ``"..."`` with doubled-quote escapes, and Hive's ```...```;
-comments are ``-- ...`` to end of line and ``/* ... */``.
+comments are ``-- ...`` to end of line and ``/* ... */``. Hive also escapes with a backslash
+(``'it\\'s'``), which ``backslash_escapes=True`` honours.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ __all__ = ["split_statements"]
 _QUOTES = {"'": "'", '"': '"', "`": "`"}
 
 
-def split_statements(sql: str) -> list[str]:
+def split_statements(sql: str, *, backslash_escapes: bool = False) -> list[str]:
     """Return the statements of ``sql``, stripped, without their ``;``, skipping empty ones.
 
     A statement made only of comments is dropped; comments inside a statement are kept.
@@ -37,7 +38,7 @@ def split_statements(sql: str) -> list[str]:
             start = i + 1
             i += 1
         elif char in _QUOTES:
-            i = _skip_quoted(sql, i)
+            i = _skip_quoted(sql, i, backslash_escapes)
         elif sql.startswith("--", i):
             end = sql.find("\n", i)
             i = len(sql) if end < 0 else end + 1
@@ -52,18 +53,20 @@ def split_statements(sql: str) -> list[str]:
     return [s.strip() for s in statements if _has_code(s)]
 
 
-def _skip_quoted(sql: str, i: int) -> int:
+def _skip_quoted(sql: str, i: int, backslash_escapes: bool) -> int:
     """Index just past the quoted run opening at ``i``; a doubled closing quote is an escape."""
     close = _QUOTES[sql[i]]
     j = i + 1
-    while True:
-        j = sql.find(close, j)
-        if j < 0:
-            raise _unclosed(sql, i, f"quote {sql[i]}")
-        if sql.startswith(close * 2, j):
+    while j < len(sql):
+        if backslash_escapes and sql[j] == "\\":
             j += 2
-            continue
-        return j + 1
+        elif sql[j] != close:
+            j += 1
+        elif sql.startswith(close * 2, j):
+            j += 2
+        else:
+            return j + 1
+    raise _unclosed(sql, i, f"quote {sql[i]}")
 
 
 def _has_code(statement: str) -> bool:

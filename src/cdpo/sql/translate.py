@@ -73,7 +73,8 @@ def translate(sql: str, *, read: str = "presto", write: str = "duckdb") -> list[
     family, reader = _choose(READS, read, "read")
     writer = _choose(WRITES, write, "write")
     out: list[str] = []
-    for number, statement in enumerate(split_statements(sql), start=1):
+    statements = split_statements(sql, backslash_escapes=family == "hive")
+    for number, statement in enumerate(statements, start=1):
         try:
             out.extend(_translate_one(statement, reader, writer.dialect, writer.rules[family]))
         except TranslationError as exc:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +22,6 @@ class Project:
     phases: tuple[ToyPhase, ...]
     target: FakeTarget
     run_cdpo: Any
-    extra_yaml: str = ""
-    opened: list[FakeTarget] = field(default_factory=list)
 
     def cli(self, *args: str) -> Any:
         return self.run_cdpo(*args[:1], "-p", self.root, *args[1:])

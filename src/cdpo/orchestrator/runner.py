@@ -205,7 +205,6 @@ class Orchestrator:
         if phase_state.status.finished:
             return
         phase_state.status, phase_state.skip_reason = Status.SKIPPED, availability.value
-        phase_state.available = availability is not PhaseAvailability.UNAVAILABLE
         self.emit(
             EventKind.PHASE_FINISHED, f"skipped: {availability.value}", phase=phase_state.name
         )
@@ -272,7 +271,6 @@ class Orchestrator:
             result.asstr(),
             phase=ctx.phase.name,
             step=step,
-            data=result.data,
         )
         if step is StepName.VALIDATE and result.warnings:
             self._confirm_warnings(ctx, result)

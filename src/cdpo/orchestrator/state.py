@@ -147,7 +147,6 @@ class DecisionRecord(_Model):
 class PhaseState(_Model):
     name: PhaseName
     status: Status = Status.PENDING
-    available: bool = True
     steps: dict[StepName, StepState] = Field(
         default_factory=lambda: {step: StepState() for step in STEPS}
     )
@@ -189,7 +188,7 @@ class PhaseState(_Model):
 
     def reset(self) -> None:
         """Back to pending: a re-run of the whole phase (``--from``, ``--only``, Retry Phase)."""
-        fresh = PhaseState(name=self.name, available=self.available)
+        fresh = PhaseState(name=self.name)
         for key in type(self).model_fields:
             setattr(self, key, getattr(fresh, key))
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -61,7 +61,6 @@ class StepResult:
     step: StepName
     detail: str
     warnings: tuple[str, ...] = ()
-    data: dict[str, Any] = field(default_factory=dict)
 
     def asstr(self) -> str:
         return self.detail + "".join(f"\n  warning: {w}" for w in self.warnings)

@@ -54,6 +54,8 @@ def test_format_java(pattern: str, zone: str, text: str) -> None:
 def test_unknown_letters_unclosed_quotes_and_zones_are_errors() -> None:
     with pytest.raises(TranslationError, match="unknown letter 'b'"):
         tokenize("yyyy-bb")
+    with pytest.raises(TranslationError, match="letter 'w' is valid Java but not supported"):
+        tokenize("yyyy-ww")
     with pytest.raises(TranslationError, match="unclosed quote"):
         tokenize("yyyy 'at")
     with pytest.raises(TranslationError, match="unknown time zone 'Mars/Base'"):

@@ -1,9 +1,10 @@
 """Install Treasure Data's functions on a DuckDB connection, so translated TD SQL runs on it.
 
-Most functions are SQL macros (``td_functions.sql``, shipped as package data): DuckDB can fold them
-to constants and push them down, as TD prunes partitions with TD_TIME_RANGE. The few whose output
-depends on a pattern known only at run time (``TD_TIME_FORMAT`` with a non-literal format) are
-Python functions; the translator routes literal patterns to ``strftime`` instead.
+Most functions are TEMP macros (``td_functions.sql``, shipped as package data); they live with the
+connection, so a read-only warehouse works and no file keeps them. Reading time strings, TD_INTERVAL
+and Java date patterns are Python functions (``time_parse``, ``interval``, ``java_format``): one
+exact implementation each, and DuckDB folds a call with constant arguments into a constant, so
+``TD_TIME_RANGE(time, '2024-01-01', NULL, 'JST')`` filters as fast as ``time >= 1704034800``.
 """
 
 from __future__ import annotations

@@ -32,7 +32,8 @@ JAVA_SHORT_ZONE_IDS = {
     "PST": "America/Los_Angeles", "SST": "Pacific/Guadalcanal", "VST": "Asia/Ho_Chi_Minh",
 }  # fmt: skip
 
-_LETTERS = frozenset("GyYMwWDdFEuaHkKhmsSzZX")
+_LETTERS = frozenset("yMDdEuaHkKhmsSzZX")
+_UNSUPPORTED = frozenset("GYwWF")  # era, week year, week in year/month, day of week in month
 _STRFTIME = {
     ("y", 2): "%y", ("M", 1): "%-m", ("M", 2): "%m", ("M", 3): "%b", ("d", 1): "%-d",
     ("d", 2): "%d", ("H", 1): "%-H", ("H", 2): "%H", ("h", 1): "%-I", ("h", 2): "%I",
@@ -46,7 +47,7 @@ def tokenize(pattern: str) -> tuple[Token, ...]:
     """Split a SimpleDateFormat pattern into literal runs and (letter, count) fields.
 
     Raises:
-        TranslationError: an unknown pattern letter or an unclosed quote.
+        TranslationError: an unknown or unsupported pattern letter, or an unclosed quote.
 
     Example:
         >>> tokenize("yyyy-MM-dd'T'HH")
@@ -61,10 +62,7 @@ def tokenize(pattern: str) -> tuple[Token, ...]:
             _append_text(tokens, text)
         elif char.isascii() and char.isalpha():
             if char not in _LETTERS:
-                raise TranslationError(
-                    f"date pattern {pattern!r}: unknown letter {char!r}; quote literal text "
-                    "as 'text'", sql=pattern,
-                )  # fmt: skip
+                raise _bad_letter(pattern, char)
             count = len(pattern[i:]) - len(pattern[i:].lstrip(char))
             tokens.append((char, count))
             i += count
@@ -142,10 +140,7 @@ def _field(moment: datetime, letter: str, count: int) -> str:
         return _zone_field(moment, letter, count)
     if letter == "y" and count == 2:
         return f"{moment.year % 100:02d}"
-    value = _NUMBERS.get(letter)
-    if value is None:
-        raise TranslationError(f"date pattern letter {letter!r} is not supported by cdpo")
-    return str(value(moment)).zfill(count)
+    return str(_NUMBERS[letter](moment)).zfill(count)
 
 
 _NUMBERS = {
@@ -168,6 +163,14 @@ def _zone_field(moment: datetime, letter: str, count: int) -> str:
     if minutes == 0:
         return "Z"
     return f"{sign}{hours:02d}" + {1: "", 2: f"{mins:02d}"}.get(count, f":{mins:02d}")
+
+
+def _bad_letter(pattern: str, char: str) -> TranslationError:
+    if char in _UNSUPPORTED:
+        problem = f"letter {char!r} is valid Java but not supported by cdpo"
+    else:
+        problem = f"unknown letter {char!r}; quote literal text as 'text'"
+    return TranslationError(f"date pattern {pattern!r}: {problem}", sql=pattern)
 
 
 def _quoted(pattern: str, i: int) -> tuple[str, int]:

@@ -86,7 +86,8 @@ def parse_datetime(node: exp.Expr) -> exp.Expr:
 
 
 def td_time_format_strftime(node: exp.Expr) -> exp.Expr:
-    """TD_TIME_FORMAT with a literal pattern: DuckDB's ``strftime`` (5x faster than the macro)."""
+    """TD_TIME_FORMAT with a literal pattern becomes DuckDB's ``strftime``, vectorised; patterns
+    that print a zone, or arrive at run time, stay on the exact Python function (µs a row)."""
     if not isinstance(node, TdTimeFormat):
         return node
     pattern = string_value(node.args["format"])

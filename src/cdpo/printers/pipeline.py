@@ -111,6 +111,7 @@ class ProgressView:
         }
         self.phase_status: dict[str, str] = dict.fromkeys(PHASE_ORDER, "pending")
         self.started: dict[str, datetime] = {}
+        self.finished: dict[str, datetime] = {}
         self.ids: dict[str, str] = {}
         self.task: dict[str, str] = {}
         self._live: Live | None = None
@@ -158,6 +159,7 @@ class ProgressView:
             self.started.setdefault(phase, event.at)
         elif kind == "phase_finished":
             self.phase_status[phase] = event.message.split(":")[0].split(" ")[0]
+            self.finished[phase] = event.at
         if step and kind in {"step_started", "step_finished", "step_failed"}:
             status = {"step_started": "in_progress", "step_finished": "completed"}.get(
                 kind, "failed"
@@ -174,12 +176,23 @@ class ProgressView:
         return f"{stamp} {where or 'pipeline'} {event.kind.value}: {event.message}"
 
     def _render(self) -> Table:
-        table = Table("phase", *STEP_ORDER, "elapsed", "session/attempt", "current task")
+        table = Table(
+            "phase",
+            "gen",
+            "deploy",
+            "exec",
+            "monitor",
+            "valid",
+            "elapsed",
+            "session/attempt",
+            "current task",
+        )
         now = datetime.now(UTC)
         for phase in PHASE_ORDER:
             cells = [_symbol(self.grid[phase][step], step) for step in STEP_ORDER]
             started = self.started.get(phase)
-            elapsed = _duration((now - started).total_seconds()) if started else ""
+            end = self.finished.get(phase, now)
+            elapsed = _duration((end - started).total_seconds()) if started else ""
             table.add_row(phase, *cells, elapsed, self.ids.get(phase, ""), self.task.get(phase, ""))
         return table
 

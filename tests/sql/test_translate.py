@@ -69,6 +69,25 @@ def test_a_parse_error_names_the_statement_line_and_column() -> None:
     assert info.value.sql == "SELECT a FROM t WHERE (b = 1"
 
 
+@pytest.mark.parametrize(
+    ("sql", "message"),
+    [
+        (
+            "SELECT TD_TIME_RANGE(time) FROM t",
+            "Required keyword: 'start' missing for TD_TIME_RANGE",
+        ),
+        (
+            "SELECT TD_SCHEDULED_TIME(1)",
+            "number of provided arguments (1) is greater than the maximum",
+        ),
+    ],
+)
+def test_td_functions_with_wrong_arguments_are_named(sql: str, message: str) -> None:
+    with pytest.raises(TranslationError, match="statement 1") as info:
+        translate(sql)
+    assert message in str(info.value)
+
+
 def test_an_unknown_function_is_named_with_a_suggestion() -> None:
     with pytest.raises(TranslationError) as info:
         translate("SELECT TD_TIME_FORMATT(time, 'yyyy') FROM t")

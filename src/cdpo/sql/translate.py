@@ -19,6 +19,7 @@ Known gaps, each pinned by a case in ``tests/sql/cases/known_gaps.yml`` so that 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -29,7 +30,7 @@ from sqlglot.dialects.duckdb import DuckDB
 from sqlglot.errors import ErrorLevel, SqlglotError
 
 from cdpo.errors import TranslationError, did_you_mean
-from cdpo.sql.dialect import Td, TdHive
+from cdpo.sql.dialect import TD_FUNCTIONS, Td, TdHive
 from cdpo.sql.functions import td_function_names
 from cdpo.sql.rules import DUCKDB_RULES, Rule
 from cdpo.sql.split import split_statements
@@ -153,15 +154,22 @@ def _choose(table: dict[str, Any], name: str, what: str) -> Any:
     return table[name]
 
 
+_CLASS = re.compile(r"<class '[\w.]+\.(\w+)'>")
+_SQL_NAMES = {cls.__name__: name for name, cls in TD_FUNCTIONS.items()}
+
+
 def _sqlglot_problem(exc: SqlglotError) -> str:
+    """sqlglot's first error, with TD function classes named as the user wrote them."""
     errors = getattr(exc, "errors", None)
     if errors:
         first = errors[0]
-        return (
+        text = (
             f"cannot parse near line {first.get('line')}, column {first.get('col')}: "
             f"{first.get('description')} (at {first.get('highlight')!r})"
         )
-    return str(exc).splitlines()[0]
+    else:
+        text = str(exc).splitlines()[0]
+    return _CLASS.sub(lambda m: _SQL_NAMES.get(m[1], m[1]), text)
 
 
 def _located(problem: str, number: int, statement: str) -> TranslationError:

@@ -29,7 +29,14 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from cdpo.samples import SIZES, Dataset, generate_dataset, identity_quality, read_truth
+from cdpo.samples import (
+    SIZES,
+    Dataset,
+    generate_dataset,
+    identity_quality,
+    read_truth,
+    record_key,
+)
 from cdpo.samples.dirt import JUNK_EMAILS, JUNK_PHONES, NULL_TOKENS
 
 _READERS = {
@@ -116,7 +123,7 @@ def resolve(dataset: Dataset, cleaned: bool) -> dict[tuple[str, str], int]:
     ones = np.ones(len(edges["i"]))
     graph = coo_matrix((ones, (edges["i"], edges["j"] + n)), shape=(n + m, n + m))
     _, label = connected_components(graph, directed=False)
-    return {record: int(label[i]) for i, record in enumerate(records)}
+    return {(t, record_key(r)): int(label[i]) for i, (t, r) in enumerate(records)}
 
 
 def baseline(dataset: Dataset) -> list[dict[str, object]]:

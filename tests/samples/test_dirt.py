@@ -8,7 +8,7 @@ import re
 from collections import Counter
 from datetime import datetime
 
-from cdpo.samples import Dataset, read_truth
+from cdpo.samples import Dataset, read_truth, record_key
 from cdpo.samples import dirt as d
 
 DIRTY_PHONE_COLUMNS = {
@@ -150,7 +150,7 @@ def test_junk_identifiers_are_shared_by_many_unrelated_people(small: Dataset, ro
     owners: dict[str, set[int]] = {}
     for extract in small.extracts:
         for row in rows(extract.table):
-            person = truth[extract.table, str(row[extract.record_id])]
+            person = truth[extract.table, record_key(row[extract.record_id])]
             for column in extract.identifiers:
                 value = row[column]
                 if value in d.JUNK_EMAILS or value in d.JUNK_PHONES:

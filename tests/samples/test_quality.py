@@ -8,7 +8,14 @@ import random
 import pytest
 
 from cdpo.errors import ConfigError
-from cdpo.samples import Dataset, identity_quality, lookup_from_rows, read_truth, truth_table
+from cdpo.samples import (
+    Dataset,
+    identity_quality,
+    lookup_from_rows,
+    read_truth,
+    record_key,
+    truth_table,
+)
 
 # Five records of person 1, three of person 2, two of person 3: 10 + 3 + 1 = 14 true pairs.
 TRUTH = {("t", str(i)): p for i, p in enumerate([1, 1, 1, 1, 1, 2, 2, 2, 3, 3])}
@@ -99,8 +106,19 @@ def test_lookup_from_enriched_rows_maps_table_names_and_votes() -> None:
         ("klaviyo_events", "e2", "u9"),
     ]
     found = lookup_from_rows(rows, tables=["shopify_customers", "klaviyo_events"])
-    assert found == {("shopify_customers", "61"): "u1", ("klaviyo_events", "e2"): "u9"}
+    assert found == {("shopify_customers", "61"): "u1", ("klaviyo_events", "E2"): "u9"}
     assert truth_table("db.enriched_web_pageviews") == "web_pageviews"
+
+
+def test_record_ids_match_after_staging_upper_cases_them(small: Dataset) -> None:
+    truth = read_truth(small.path(small.truth_path))
+    web = [r for t, r in truth if t == "web_pageviews"][:50]
+    rows = [("web_pageviews", f" {r.lower()} ", "x") for r in web]
+    rows += [("shopify_customers", float(r), "y") for t, r in truth if t == "shopify_customers"]
+    found = lookup_from_rows(rows)
+    assert all(("web_pageviews", r) in found for r in web)
+    assert {k for k in found if k[0] == "shopify_customers"} <= set(truth)
+    assert record_key(6100000773903.0) == "6100000773903"
 
 
 def test_lookup_from_rows_names_the_valid_tables_for_an_unknown_one() -> None:

@@ -14,6 +14,7 @@ from cdpo.samples.quality import (
     identity_quality,
     lookup_from_rows,
     read_truth,
+    record_key,
     truth_table,
 )
 
@@ -27,5 +28,6 @@ __all__ = [
     "identity_quality",
     "lookup_from_rows",
     "read_truth",
+    "record_key",
     "truth_table",
 ]

@@ -88,7 +88,7 @@ def identity_quality(
 
 
 def read_truth(path: Path | str) -> dict[RecordKey, int]:
-    """The truth file as a mapping (table, record_id) → person id.
+    """The truth file as a mapping (table, ``record_key(record_id)``) → person id.
 
     Raises:
         ConfigError: the file is missing or is not a truth file.
@@ -103,7 +103,7 @@ def read_truth(path: Path | str) -> dict[RecordKey, int]:
         rows = duckdb.execute(query, [str(path)]).fetchall()
     except duckdb.Error as error:
         raise ConfigError(f"not a truth file ({error})", file=path) from None
-    return {(table, record): int(person) for table, record, person in rows}
+    return {(table, record_key(record)): int(person) for table, record, person in rows}
 
 
 def lookup_from_rows(
@@ -113,8 +113,8 @@ def lookup_from_rows(
 
     Table names are brought back to the truth's names: a ``db.`` qualifier, an ``enriched_`` prefix
     and ``_histunion``/``_hist`` suffixes are dropped. Rows with a null canonical id are skipped
-    (uncovered). Record ids are compared as text. When the versions of one record got different
-    ids, the most frequent wins (ties: the smallest as text).
+    (uncovered). Record ids are compared by ``record_key``. When the versions of one record got
+    different ids, the most frequent wins (ties: the smallest as text).
 
     Raises:
         ConfigError: ``tables`` is given and a row's table maps to none of them.
@@ -126,8 +126,23 @@ def lookup_from_rows(
         if canonical is None:
             continue
         name = names.get(table) or names.setdefault(table, truth_table(table, known))
-        votes.setdefault((name, str(record)), Counter())[canonical] += 1
+        votes.setdefault((name, record_key(record)), Counter())[canonical] += 1
     return {key: _winner(counter) for key, counter in votes.items()}
+
+
+def record_key(record: object) -> str:
+    """A record id as the truth keys it: text, trimmed, upper case, integral floats as integers.
+
+    Staging rewrites string ids with ``TRIM(UPPER(col))`` (spec-staging-unification.md §1.3) and
+    an engine may hand a BIGINT back as a float, so both sides of a comparison go through this.
+
+    Example:
+        >>> record_key(" 9a3f-e1 "), record_key(6100000773903.0)
+        ('9A3F-E1', '6100000773903')
+    """
+    if isinstance(record, float) and record.is_integer():
+        record = int(record)
+    return str(record).strip().upper()
 
 
 def truth_table(name: str, known: set[str] | None = None) -> str:

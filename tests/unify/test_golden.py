@@ -225,3 +225,14 @@ def test_a_failed_run_keeps_the_previous_outputs(source: duckdb.DuckDBPyConnecti
         "SELECT count(*) FROM information_schema.tables WHERE table_name LIKE '%cdpo_tmp'"
     )
     assert tmp.fetchone() == (0,)
+
+
+def test_source_tables_limit_what_feeds_an_id(source: duckdb.DuckDBPyConnection) -> None:
+    config = {**CONFIG, "master_tables": []}
+    config["canonical_ids"] = [{**CONFIG["canonical_ids"][0], "source_tables": ["web"]}]
+    result = unify(config, source, guards=Guards.off(), run_time=1000)
+    assert "enriched_crm" not in result.tables and result.id("person_id").source_rows == 5
+    assert rows(source, f"SELECT * FROM {S}.person_id_tables") == [(1, "web")]
+    assert rows(source, f"SELECT count(*) FROM {S}.person_id_lookup WHERE id_key_type = 1") == [
+        (0,)
+    ]

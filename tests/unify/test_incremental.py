@@ -135,6 +135,8 @@ def test_persistent_ids_on_a_split(con: duckdb.DuckDBPyConnection) -> None:
     unify(_config(), con, guards=Guards.off(), run_time=100)
     (old,) = _profiles(con, "pid", "persistent_id")
     assert old == canonical_id("a@x", 1)
+    unify(_config(), con, guards=Guards.off(), run_time=150)  # same data, full refresh: same id
+    assert set(_profiles(con, "pid", "persistent_id")) == {old}
     _load(con, [(1, "a@x", None), (3, "b@x", "p1"), (4, "c@x", "p1")])  # type: ignore[list-item]
     unify(_config(), con, guards=Guards.off(), run_time=200)
     after = _profiles(con, "pid", "persistent_id")

@@ -125,10 +125,9 @@ def _run_id(
     run_time: int,
     keep_debug: bool,
 ) -> IdResult:
-    name, schema = definition.name, cfg.schema_name
-    prefix = f"{_TEMP_PREFIX}{name}"
-    previous = previous_graph(con, schema, name) if filters is not None else None
-    incremental = previous is not None
+    """Unify one id: loop_0, convergence, then its tables staged and its numbers measured."""
+    name, prefix = definition.name, f"{_TEMP_PREFIX}{definition.name}"
+    previous = previous_graph(con, cfg.schema_name, name) if filters is not None else None
     extraction = extract_graph(
         con,
         cfg,
@@ -136,8 +135,8 @@ def _run_id(
         guards,
         processed_at=run_time,
         prefix=prefix,
-        delta=filters if incremental else None,
-        known_hubs=_known_hubs(con, schema, definition) if incremental else (),
+        delta=filters if previous else None,
+        known_hubs=_known_hubs(con, cfg.schema_name, definition) if previous else (),
     )
     loop_0 = extraction.graph
     if previous is not None:
@@ -145,17 +144,46 @@ def _run_id(
         sql = merge_previous_graph_sql(previous, extraction.graph)
         con.execute(f"CREATE OR REPLACE TEMP TABLE {loop_0} AS {sql}")
     used, final, iterations, changes = _converge(
-        con, definition, loop_0, prefix, engine, incremental, keep_debug
+        con, definition, loop_0, prefix, engine, previous is not None, keep_debug
     )
     if keep_debug:
-        _stage_debug(staging, name, loop_0, final if used == "fast" else prefix, iterations)
-    graph = staging.stage(f"{name}_graph", graph_sql(final, loop_0))
+        _stage_debug(staging, name, loop_0, prefix, iterations)
     kind = "persistent_id" if persistent else "canonical_id"
-    keys = definition.merge_by_keys
-    id_map = f"{prefix}_idmap"
-    if persistent:
+    lookup, result_stats = _stage_id_tables(
+        con, cfg, definition, kind, staging, final, loop_0, previous is not None, run_time
+    )
+    staging.stage(
+        f"{name}_excluded_values",
+        f"SELECT *, {run_time}::BIGINT AS time FROM {extraction.excluded_table}",
+    )
+    result = _measure(
+        con, definition, kind, lookup, result_stats, extraction, guards,
+        engine=used, mode="incremental" if previous else "full",
+        iterations=iterations, changes=changes,
+    )  # fmt: skip
+    staging.stage(f"{name}_unify_runs", _runs_sql(result, run_time), append=True)
+    return result
+
+
+def _stage_id_tables(
+    con: duckdb.DuckDBPyConnection,
+    cfg: UnifyConfig,
+    definition: IdDefinition,
+    kind: str,
+    staging: Staging,
+    final: str,
+    loop_0: str,
+    incremental: bool,
+    run_time: int,
+) -> tuple[str, str]:
+    """Stage graph, lookup, keys, tables and stats of one id; returns (lookup, result stats)."""
+    name, keys = definition.name, definition.merge_by_keys
+    graph = staging.stage(f"{name}_graph", graph_sql(final, loop_0))
+    id_map = f"{_TEMP_PREFIX}{name}_idmap"
+    if kind == "persistent_id":
         old = f"{name}_lookup"
-        previous_lookup = qualified(schema, old) if table_exists(con, schema, old) else None
+        exists = table_exists(con, cfg.schema_name, old)
+        previous_lookup = qualified(cfg.schema_name, old) if exists else None
         map_sql = persistent_map_sql(graph, previous_lookup, len(keys), run_time)
     else:
         map_sql = canonical_map_sql(graph, len(keys))
@@ -168,20 +196,8 @@ def _run_id(
     if not incremental:  # TD computes source_key_stats on full refreshes only (p7_incremental)
         stats_sql = source_key_stats_sql(loop_0, tables, keys, run_time)
         staging.stage(f"{name}_source_key_stats", stats_sql, append=True)
-    result_stats = staging.stage(
-        f"{name}_result_key_stats", result_key_stats_sql(graph, tables, keys, run_time), append=True
-    )
-    staging.stage(
-        f"{name}_excluded_values",
-        f"SELECT *, {run_time}::BIGINT AS time FROM {extraction.excluded_table}",
-    )
-    result = _measure(
-        con, definition, kind, lookup, result_stats, extraction, guards,
-        engine=used, mode="incremental" if incremental else "full",
-        iterations=iterations, changes=changes,
-    )  # fmt: skip
-    staging.stage(f"{name}_unify_runs", _runs_sql(result, run_time), append=True)
-    return result
+    result_stats = result_key_stats_sql(graph, tables, keys, run_time)
+    return lookup, staging.stage(f"{name}_result_key_stats", result_stats, append=True)
 
 
 def _converge(
@@ -210,11 +226,11 @@ def _converge(
     return "sql", outcome.table, outcome.iterations, tuple(outcome.changes)
 
 
-def _stage_debug(staging: Staging, name: str, loop_0: str, loops: str, iterations: int) -> None:
+def _stage_debug(staging: Staging, name: str, loop_0: str, prefix: str, iterations: int) -> None:
     """TD's ``{id}_graph_unify_loop_N`` tables, kept with ``keep_debug_tables``."""
     staging.stage(f"{name}_graph_unify_loop_0", f"SELECT * FROM {loop_0}")
     for i in range(1, iterations + 1):
-        staging.stage(f"{name}_graph_unify_loop_{i}", f"SELECT * FROM {loops}_loop_{i}")
+        staging.stage(f"{name}_graph_unify_loop_{i}", f"SELECT * FROM {prefix}_loop_{i}")
 
 
 def _known_hubs(

@@ -223,6 +223,7 @@ def server(
     port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 65432,
     root: RootOpt = ".",
     warehouse: WarehouseOpt = None,
+    replay: ReplayOpt = None,
 ) -> int:
     """Serve the local runtime over Digdag's REST API (/api) and TD's REST v3 (/v3).
 
@@ -239,6 +240,7 @@ def server(
         port,
         api_key=os.environ.get("TD_API_KEY") or None,
         warehouse=Path(warehouse) if warehouse else None,
+        replay=Path(replay) if replay else None,
     )
     typer.echo(f"cdpo server: Digdag REST API at {served.url}/api, TD REST v3 at {served.url}/v3")
     served.serve()

@@ -53,9 +53,14 @@ class ServerApp:
     """The WSGI application: routing, authentication and error bodies around the two APIs."""
 
     def __init__(
-        self, root: Path, *, api_key: str | None = None, warehouse: Path | None = None
+        self,
+        root: Path,
+        *,
+        api_key: str | None = None,
+        warehouse: Path | None = None,
+        replay: Path | None = None,
     ) -> None:
-        self.target = LocalTarget(Path(root), warehouse)
+        self.target = LocalTarget(Path(root), warehouse, replay=replay)
         self.api_key = api_key
         self.digdag = digdag_api.DigdagApi(self.target)
         self.v3 = v3_api.V3Api(self.target, threading.RLock())
@@ -129,8 +134,9 @@ class ApiServer:
         *,
         api_key: str | None = None,
         warehouse: Path | None = None,
+        replay: Path | None = None,
     ) -> None:
-        self.app = ServerApp(root, api_key=api_key, warehouse=warehouse)
+        self.app = ServerApp(root, api_key=api_key, warehouse=warehouse, replay=replay)
         try:
             self._server: BaseWSGIServer = make_server(
                 host, port, self.app, threaded=True, request_handler=_RequestHandler

@@ -18,6 +18,9 @@ from cdpo.targets.td import OnConflict, TdTarget, build_archive
 
 FLOW = {
     "flow.dig": """
+        +db:
+          td_ddl>:
+          create_databases: [wf_db]
         +hello:
           echo>: hello ${session_date}
         +count:
@@ -26,11 +29,7 @@ FLOW = {
           database: wf_db
           create_table: ones
         """,
-    "setup.dig": """
-        +db:
-          td_ddl>:
-          create_databases: [wf_db]
-        """,
+    "quick.dig": "+hi:\n  echo>: hi\n",
 }
 FAILING = {
     "broken.dig": """
@@ -63,14 +62,14 @@ def test_push_finds_the_project_and_its_workflow_ids(
 ) -> None:
     project = write_project(FLOW, "wf_push")
     revision = td.push(project, "wf_push")
-    assert revision.workflows == ("flow", "setup")
+    assert revision.workflows == ("flow", "quick")
     assert revision.revision == build_archive(project).revision  # the server keeps our revision
     assert td.push(project, "wf_push") == revision
     found = td.workflow.project("wf_push")
     assert found["id"] == revision.project_id and found["archiveType"] == "db"
     listed = td.workflow.workflows(revision.project_id)
-    assert [w["name"] for w in listed] == ["flow", "setup"]
-    one = td.workflow.workflow(revision.project_id, "setup")
+    assert [w["name"] for w in listed] == ["flow", "quick"]
+    one = td.workflow.workflow(revision.project_id, "quick")
     assert one["id"] in {w["id"] for w in listed} and one["project"]["name"] == "wf_push"
     with pytest.raises(NotFoundError, match="project 'nope' not found"):
         td.workflow.project("nope")
@@ -90,8 +89,6 @@ def test_start_runs_an_attempt_to_success_with_tasks_and_logs(
     td: TdTarget, write_project: Callable[..., Path]
 ) -> None:
     _pushed(td, write_project, FLOW, "wf_run")
-    setup = td.start("wf_run", "setup", session_time=WHEN)
-    assert wait_done(td, setup.attempt_id).status is AttemptStatus.SUCCESS
     ref = td.start("wf_run", "flow.dig", {"note": "x"}, WHEN)
     attempt = wait_done(td, ref.attempt_id)
     assert attempt.status is AttemptStatus.SUCCESS
@@ -101,7 +98,12 @@ def test_start_runs_an_attempt_to_success_with_tasks_and_logs(
         ref.session_id,
     )
     assert attempt.session_time.startswith("2024-03-01T00:00:00")
-    assert [t.full_name for t in attempt.tasks] == ["+flow", "+flow+hello", "+flow+count"]
+    assert [t.full_name for t in attempt.tasks] == [
+        "+flow",
+        "+flow+db",
+        "+flow+hello",
+        "+flow+count",
+    ]
     assert all(t.state is TaskState.SUCCESS for t in attempt.tasks)
     assert attempt.tasks[1].parent_id == attempt.tasks[0].id
     assert td.workflow.attempt(ref.attempt_id)["params"] == {"note": "x"}
@@ -115,7 +117,7 @@ def test_params_are_always_sent_and_required(
 ) -> None:
     project = write_project(FLOW, "wf_params")
     pushed = td.push(project, "wf_params")
-    wid = td.workflow.workflow(pushed.project_id, "setup")["id"]
+    wid = td.workflow.workflow(pushed.project_id, "quick")["id"]
     answer = httpx.put(
         f"{td_server.url}/api/attempts",
         json={"workflowId": wid, "sessionTime": "2024-01-01T00:00:00Z"},
@@ -133,19 +135,18 @@ def test_a_409_resumes_retries_or_raises_as_chosen(
 ) -> None:
     resume = make_target()
     _pushed(resume, write_project, FLOW, "wf_conflict")
-    first = resume.start("wf_conflict", "setup", session_time=WHEN)
-    wait_done(resume, first.attempt_id)
-    assert resume.start("wf_conflict", "setup", session_time=WHEN) == first
-    retried = make_target(on_conflict="retry").start("wf_conflict", "setup", session_time=WHEN)
+    first = resume.start("wf_conflict", "quick", session_time=WHEN)
+    assert resume.start("wf_conflict", "quick", session_time=WHEN) == first
+    retried = make_target(on_conflict="retry").start("wf_conflict", "quick", session_time=WHEN)
     assert retried.session_id == first.session_id and retried.attempt_id != first.attempt_id
-    again = wait_done(resume, retried.attempt_id)
-    assert again.status is AttemptStatus.SUCCESS
+    assert wait_done(resume, first.attempt_id).status is AttemptStatus.SUCCESS
+    assert wait_done(resume, retried.attempt_id).status is AttemptStatus.SUCCESS
     assert resume.workflow.attempt(retried.attempt_id)["retryAttemptName"].startswith("cdpo-")
     strict = make_target(on_conflict=OnConflict.ERROR)
     with pytest.raises(
         ConflictError, match=rf"session_id={first.session_id}, attempt_id={retried.attempt_id}"
     ):
-        strict.start("wf_conflict", "setup", session_time=WHEN)
+        strict.start("wf_conflict", "quick", session_time=WHEN)
 
 
 def test_a_failed_task_its_error_its_logs_and_a_retry_from_it(
@@ -191,16 +192,13 @@ def test_kill_a_running_attempt(td: TdTarget, write_project: Callable[..., Path]
     td.kill(ref.attempt_id)
 
 
-def test_secrets_are_checked_at_push_and_listed_by_name(
+def test_secrets_are_listed_by_name_once_set(
     td: TdTarget, write_project: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     files = {"shop.dig": "+get:\n  echo>: token ${secret:shop.token} key ${secret:td.apikey}\n"}
-    project = write_project(files, "wf_secret")
-    with pytest.raises(
-        NotFoundError, match=r"reads secrets that are not set: shop\.token"
-    ) as missing:
-        td.push(project, "wf_secret")
-    assert "td wf secrets --project wf_secret --set shop.token" in missing.value.hint
+    td.push(write_project(files, "wf_secret"), "wf_secret")
+    assert td.secrets("wf_secret") == []
     monkeypatch.setenv("CDPO_SECRET_SHOP_TOKEN", "s3cr3t-value")
-    td.push(project, "wf_secret")
     assert td.secrets("wf_secret") == ["shop.token"]
+    with pytest.raises(NotFoundError, match="project 'wf_never' not found"):
+        td.secrets("wf_never")

@@ -1,14 +1,13 @@
 """``TdTarget``: the ``Target`` interface over TD Workflow (hosted Digdag) and REST API v3.
 
-Deploy = parse the project locally (syntax errors keep their file and line), push the archive,
-then check that every ``${secret:…}`` the project reads is set for it. Execute = find the workflow
+Deploy = parse the project locally (syntax errors keep their file and line) and push the archive;
+``secrets`` lists what the project has set. Execute = find the workflow
 id and ``PUT /api/attempts``. Monitor = the attempt and its tasks. Validate = v3 table list and
 Presto query jobs. Works the same against Treasure Data and against ``cdpo server`` on loopback.
 """
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -30,28 +29,13 @@ from cdpo.targets.base import (
     TaskInfo,
     TaskState,
 )
-from cdpo.targets.td.archive import ProjectArchive, build_archive
+from cdpo.targets.td.archive import build_archive
 from cdpo.targets.td.auth import api_key_from_env
 from cdpo.targets.td.transport import DEFAULT_RETRY, RetryPolicy, Transport
 from cdpo.targets.td.v3 import DEFAULT_JOB_POLL_SECONDS, DEFAULT_QUERY_TIMEOUT, V3Client
 from cdpo.targets.td.workflow import OnConflict, WorkflowClient
 
-__all__ = ["AUTO_SECRETS", "TdTarget", "referenced_secrets"]
-
-AUTO_SECRETS = frozenset({"td.apikey"})
-"""Secrets TD provisions by itself (``td.apikey`` for unification workflows, reference §D.1)."""
-_SECRET_REF = re.compile(r"\$\{\s*secret:\s*([A-Za-z0-9_.\-]+)\s*\}")
-_TEXT_SUFFIXES = (".dig", ".yml", ".yaml", ".sql", ".json", ".py", ".sh", ".txt")
-
-
-def referenced_secrets(project_dir: Path, archive: ProjectArchive) -> set[str]:
-    """Names of the ``${secret:NAME}`` references in the project's text files."""
-    found: set[str] = set()
-    for name in archive.files:
-        if name.endswith(_TEXT_SUFFIXES):
-            text = (Path(project_dir) / name).read_text(encoding="utf-8", errors="replace")
-            found.update(_SECRET_REF.findall(text))
-    return found
+__all__ = ["TdTarget"]
 
 
 class TdTarget(Target):
@@ -100,11 +84,12 @@ class TdTarget(Target):
     # -- deploy ---------------------------------------------------------------------------------
 
     def push(self, project_dir: Path, project: str | None = None) -> Revision:
-        """Parse, push, then check the project's secrets are set (reference §1.5, spec §5.3).
+        """Parse the workflows here first, so a syntax error keeps its file and line, then push.
+
+        Secrets are not checked here: DEPLOY compares the project's references with ``secrets``.
 
         Raises:
             ConfigError: a workflow does not parse (file and line named).
-            NotFoundError: a ``${secret:…}`` the project reads is not set for it.
         """
         from cdpo.targets.local.digdag import Project
 
@@ -113,17 +98,6 @@ class TdTarget(Target):
         Project.load(project_dir)
         archive = build_archive(project_dir)
         pushed = self.workflow.push(name, archive)
-        missing = sorted(
-            referenced_secrets(project_dir, archive)
-            - AUTO_SECRETS
-            - set(self.workflow.secrets(str(pushed["id"])))
-        )
-        if missing:
-            listed = ", ".join(missing)
-            raise NotFoundError(
-                f"project {name} reads secrets that are not set: {listed}",
-                hint=f"Set them, then retry: td wf secrets --project {name} --set {missing[0]}",
-            )
         return Revision(name, str(pushed["revision"]), str(pushed["id"]), archive.workflows)
 
     def secrets(self, project: str) -> list[str]:

@@ -83,12 +83,17 @@ def _sample(
     return sample
 
 
-def _joined(target: Target, table: StagingTable) -> tuple[JoinedColumn, ...]:
+def _joined(
+    target: Target, table: StagingTable, built: dict[str, dict[str, str]]
+) -> tuple[JoinedColumn, ...]:
+    """The dimension columns of ``table``'s joins; a dimension staged earlier in this project
+    (an earlier wave) is known from its outputs, any other from its live schema."""
     picked = []
     for number, join in enumerate(table.joins, start=1):
         database, _, name = join.table.rpartition(".")
-        live = {
-            c.name: c.type
+        qualified = f"{database or table.source_database}.{name}"
+        live = built.get(qualified) or {
+            c.name: c.type.lower()
             for c in _columns(target, database or table.source_database, name, "dimension")
         }
         for column in (*join.columns, *join.on.values()):
@@ -97,7 +102,7 @@ def _joined(target: Target, table: StagingTable) -> tuple[JoinedColumn, ...]:
                     f"staging {table.source}: dimension {join.table} has no column {column!r}; "
                     f"valid: {', '.join(sorted(live))}"
                 )
-        picked += [JoinedColumn(number, c, live[c].lower()) for c in join.columns]
+        picked += [JoinedColumn(number, c, live[c]) for c in join.columns]
     return tuple(picked)
 
 
@@ -131,18 +136,19 @@ def _kept(settings: Any, table: StagingTable, live: list[Column]) -> list[Column
 def build_queries(model: StagingModel, target: Target) -> list[TableQuery]:
     """Classify every input from its live schema and sample, and build its rules' outputs (Presto)."""
     settings, ctx = model.settings, _context(model, PRESTO)
-    queries = []
+    queries: list[TableQuery] = []
+    built: dict[str, dict[str, str]] = {}
     for table in model.tables:
         live = _columns(target, table.source_database, table.source, "input")
         kept = _kept(settings, table, live)
         sample = _sample(target, table, kept, settings.sample_rows)
         specs = tuple(classify_columns(kept, sample, table.rules.columns))
         dropped = tuple(c.name for c in live if c not in kept)
-        query = TableQuery(
-            table, specs, dropped, _outputs(ctx, table, specs), _joined(target, table)
-        )
+        joined = _joined(target, table, built)
+        query = TableQuery(table, specs, dropped, _outputs(ctx, table, specs), joined)
         query.check()
         queries.append(query)
+        built[table.qualified] = query.output_types
     return queries
 
 

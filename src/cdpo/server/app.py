@@ -149,7 +149,7 @@ class ApiServer:
     @property
     def url(self) -> str:
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def serve(self) -> None:
         """Serve until interrupted."""

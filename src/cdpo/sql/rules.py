@@ -25,6 +25,7 @@ from cdpo.sql.rules_time import (
     hive_date_add,
     hive_unix_timestamp,
     parse_datetime,
+    sessionize_select,
     sessionize_window,
     td_time_format_strftime,
 )
@@ -158,7 +159,7 @@ def array_distinct_ordered(node: exp.Expr) -> exp.Expr:
 
 _COMMON = (
     from_unixtime_zone, at_timezone, format_datetime, parse_datetime, td_time_format_strftime,
-    regexp_replace_backrefs, map_agg, sessionize_window, drop_table_properties,
+    regexp_replace_backrefs, map_agg, sessionize_select, sessionize_window, drop_table_properties,
     date_diff_whole_units, format_printf, date_stays_date, array_distinct_ordered,
 )  # fmt: skip
 

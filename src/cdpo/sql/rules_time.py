@@ -25,6 +25,7 @@ __all__ = [
     "hive_date_add",
     "hive_unix_timestamp",
     "parse_datetime",
+    "sessionize_select",
     "sessionize_window",
     "td_time_format_strftime",
 ]
@@ -99,6 +100,72 @@ def td_time_format_strftime(node: exp.Expr) -> exp.Expr:
     return call("strftime", local, exp.Literal.string(converted))
 
 
+_GAP = "CASE WHEN t - lag(t) OVER () > n THEN 1 ELSE 0 END"
+_RUNNING_SUM = "sum(g) OVER (ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)"
+
+
+def sessionize_select(node: exp.Expr) -> exp.Expr:
+    """TD_SESSIONIZE_WINDOW in a SELECT over one source: session numbers in O(n log n).
+
+    A session starts where ``t - lag(t) > n``; its number is the running sum of those starts. Window
+    functions cannot nest, so the source (with its WHERE) moves into subqueries, under the source's
+    alias, that add the helper columns; ``*`` leaves them out. SELECTs with joins, GROUP BY or
+    DISTINCT keep the per-row form of ``sessionize_window``.
+    """
+    if not isinstance(node, exp.Select) or not _single_source(node):
+        return node
+    windows = [
+        w for w in node.find_all(exp.Window)
+        if isinstance(w.this, TdSessionizeWindow) and w.parent_select is node
+    ]  # fmt: skip
+    if not windows or any(w.args.get("order") is None for w in windows):
+        return node
+    source = node.args["from_"].this
+    alias = source.alias_or_name
+    inner = exp.select("*").from_(source.copy()).where(node.args.get("where"))
+    helpers: list[str] = []
+    for k, window in enumerate(windows, start=1):
+        gap, number = f"__td_gap_{k}", f"__td_session_{k}"
+        func = window.this
+        inner.select(_over(_GAP, window, t=func.this, n=func.args["timeout"]).as_(gap), copy=False)
+        running = _over(_RUNNING_SUM, window, g=exp.column(gap)).as_(number)
+        inner = exp.select("*", running).from_(inner.subquery(alias))
+        helpers += [gap, number]
+        window.replace(_session_id(window, exp.column(number)))
+    for star in [s for p in node.expressions for s in p.find_all(exp.Star)]:
+        if star.parent_select is node:
+            star.set("except_", [exp.column(h) for h in helpers])
+    node.set("where", None)
+    node.set("from_", exp.From(this=inner.subquery(alias)))
+    return node
+
+
+def _single_source(select: exp.Select) -> bool:
+    blockers = ("joins", "group", "having", "distinct", "laterals", "windows", "pivots")
+    return select.args.get("from_") is not None and not any(select.args.get(b) for b in blockers)
+
+
+def _over(sql: str, window: exp.Window, **values: exp.Expr) -> exp.Expr:
+    """``sql``'s window with the PARTITION BY and ORDER BY of ``window``."""
+    tree = fill(sql, **values)
+    for over in tree.find_all(exp.Window):
+        over.set("partition_by", [p.copy() for p in window.args.get("partition_by") or []])
+        over.set("order", window.args["order"].copy())
+    return tree
+
+
+def _running_sum(window: exp.Window, gap: str) -> exp.Expr:
+    return _over(_RUNNING_SUM, window, g=exp.column(gap))
+
+
+def _session_id(window: exp.Window, number: exp.Expr) -> exp.Expr:
+    """md5 of the partition values and the session number: equal ids mean one session."""
+    parts = [exp.cast(p.copy(), "VARCHAR") for p in window.args.get("partition_by") or []]
+    return exp.MD5(
+        this=call("concat_ws", exp.Literal.string(":"), *parts, exp.cast(number, "VARCHAR"))
+    )
+
+
 _FRAMED_LIST = "list(t) OVER (ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)"
 
 
@@ -107,6 +174,8 @@ def sessionize_window(node: exp.Expr) -> exp.Expr:
 
     A row starts a new session when it comes more than ``n`` seconds after the previous row of its
     partition. The id is an md5 hex string, where TD returns a UUID; equal ids mean one session.
+    This per-row form (gaps counted in the list of earlier times: O(n²) per partition) serves the
+    SELECTs ``sessionize_select`` cannot restructure.
     """
     if isinstance(node, TdSessionizeWindow) and not isinstance(node.parent, exp.Window):
         raise TranslationError("TD_SESSIONIZE_WINDOW needs OVER (PARTITION BY ... ORDER BY time)")
@@ -114,14 +183,8 @@ def sessionize_window(node: exp.Expr) -> exp.Expr:
         return node
     if node.args.get("order") is None:
         raise TranslationError("TD_SESSIONIZE_WINDOW needs ORDER BY in its OVER clause")
-    window = fill(_FRAMED_LIST, t=node.this.this)
-    window.set("partition_by", [p.copy() for p in node.args.get("partition_by") or []])
-    window.set("order", node.args["order"].copy())
-    number = call("td__session_no", window, node.this.args["timeout"])
-    parts = [exp.cast(p.copy(), "VARCHAR") for p in node.args.get("partition_by") or []]
-    return exp.MD5(
-        this=call("concat_ws", exp.Literal.string(":"), *parts, exp.cast(number, "VARCHAR"))
-    )
+    window = _over(_FRAMED_LIST, node, t=node.this.this)
+    return _session_id(node, call("td__session_no", window, node.this.args["timeout"]))
 
 
 def date_diff_whole_units(node: exp.Expr) -> exp.Expr:

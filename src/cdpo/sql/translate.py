@@ -14,7 +14,8 @@ Known gaps, each pinned by a case in ``tests/sql/cases/known_gaps.yml`` so that 
   (DuckDB has no per-value zone), so ``to_iso8601`` of them prints no offset.
 - ``map_agg`` with a duplicate key raises on DuckDB; Presto keeps an arbitrary value.
 - A function sqlglot translates to a name DuckDB lacks (``width_bucket``) fails when it runs.
-- ``TD_SESSIONIZE_WINDOW`` ids are md5 strings, not UUIDs, and cost O(n²) per partition.
+- ``TD_SESSIONIZE_WINDOW`` ids are md5 strings, not UUIDs. In a SELECT with joins, GROUP BY or
+  DISTINCT they are computed per row, O(n²) per partition (elsewhere O(n log n)).
 """
 
 from __future__ import annotations

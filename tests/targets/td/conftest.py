@@ -14,7 +14,7 @@ import pytest
 from cdpo.config.regions import RegionHosts
 from cdpo.server import ApiServer
 from cdpo.targets import Attempt, Target
-from cdpo.targets.td import NO_RETRY_DELAY, TdTarget, Transport, V3Client, WorkflowClient
+from cdpo.targets.td import NO_RETRY_DELAY, TdTarget, Transport, V3Client
 
 API_KEY = "1/0123456789abcdef0123456789abcdef01234567"
 """A key of TD's shape (``<user id>/<40 hex>``); the server accepts only this one."""
@@ -55,11 +55,6 @@ def make_target(hosts: RegionHosts) -> Iterator[Callable[..., TdTarget]]:
 @pytest.fixture
 def td(make_target: Callable[..., TdTarget]) -> TdTarget:
     return make_target()
-
-
-@pytest.fixture
-def workflow_client(td: TdTarget) -> WorkflowClient:
-    return td.workflow
 
 
 @pytest.fixture

@@ -1,9 +1,9 @@
 """``TdTarget``: the ``Target`` interface over TD Workflow (hosted Digdag) and REST API v3.
 
 Deploy = parse the project locally (syntax errors keep their file and line) and push the archive;
-``secrets`` lists what the project has set. Execute = find the workflow
-id and ``PUT /api/attempts``. Monitor = the attempt and its tasks. Validate = v3 table list and
-Presto query jobs. Works the same against Treasure Data and against ``cdpo server`` on loopback.
+``secrets`` lists the names the project has set. Execute = find the workflow id and
+``PUT /api/attempts``. Monitor = the attempt and its tasks. Validate = v3 table list and Presto
+query jobs. Works the same against Treasure Data and against ``cdpo server`` on loopback.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
+from cdpo.config import RegionHosts
 from cdpo.errors import NotFoundError
 from cdpo.targets.base import (
     DEFAULT_CALL_TIMEOUT,
@@ -39,14 +40,18 @@ __all__ = ["TdTarget"]
 
 
 class TdTarget(Target):
-    """Treasure Data through its REST APIs. ``hosts`` has ``api`` and ``workflow`` base URLs."""
+    """Treasure Data through its REST APIs at ``hosts.api`` (v3) and ``hosts.workflow`` (Digdag).
+
+    ``on_conflict`` says what ``start`` does when the session already exists (``OnConflict``);
+    ``retry``, ``sleep`` and ``poll_seconds`` are injectable so tests never wait.
+    """
 
     name: ClassVar[str] = "td"
     capabilities: ClassVar[TargetCapabilities] = TargetCapabilities(sql_dialect="trino")
 
     def __init__(
         self,
-        hosts: Any,
+        hosts: RegionHosts,
         *,
         api_key: str | None = None,
         default_database: str | None = None,

@@ -2,7 +2,9 @@
 
 Fields from spec-orchestrator-ingestion-histunion.md §1.2 (phase 4) and spec-staging-unification.md §2
 (unify.yml). Empty ``tables`` or ``keys`` mean "derive from the staging output"; ``None`` databases are
-resolved by the pipeline (``cdp_unification_{client}``, ``{client}_config``).
+resolved by the pipeline (``cdp_unification_{client}``, ``{client}_config``). ``key_columns`` overrides
+what key discovery found, column by column; ``blocked_values`` are cdpo's over-merge
+guard (TD has none beyond ``invalid_texts``, td-apis-digdag-and-peers.md §D.5).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 __all__ = ["UnificationKey", "UnificationSettings"]
 
 _NAME = r"^[a-z_][a-z0-9_]{0,127}$"
+_COLUMN = r"^[A-Za-z_][A-Za-z0-9_]{0,127}$"
 
 
 class UnificationKey(BaseModel):
@@ -39,7 +42,9 @@ class UnificationSettings(BaseModel):
         default=True, description="Run this phase (false keeps the section but skips it)."
     )
     name: str = Field(
-        pattern=_NAME, description="Unification name, prefix of its output tables (customer_360)."
+        pattern=_NAME,
+        description="Id column name and prefix of the output tables (customer_360 → "
+        "customer_360_lookup).",
     )
     id_method: Literal["persistent_id", "canonical_id"] = Field(
         default="persistent_id", description="persistent_id (stable ids, default) or canonical_id."
@@ -50,25 +55,62 @@ class UnificationSettings(BaseModel):
     )
     keys: tuple[UnificationKey, ...] = Field(
         default=(),
-        description="Identifier types in merge priority order; default: derived from staging.",
+        description="Identifier types in merge priority order; default: discovered from staging.",
+    )
+    key_columns: dict[str, dict[str, str | None]] = Field(
+        default_factory=dict,
+        description="Per staged table, column → key name, overriding discovery; null drops a "
+        "discovered column (e.g. {orders: {buyer_ref: customer_id, email: null}}).",
     )
     tables: tuple[str, ...] = Field(
         default=(), description="Staging tables to unify; default: every staging output table."
     )
     merge_iterations: int = Field(
-        default=3, gt=0, lt=50, description="Maximum merge iterations of a full run (TD default 3)."
+        default=15,
+        gt=0,
+        lt=50,
+        description="Loop cap of a full run (TD's default 3 is too small for long chains, "
+        "spec §3.4); not converging within it fails the run.",
+    )
+    incremental_merge_iterations: int = Field(
+        default=10, gt=0, lt=50, description="Loop cap of an incremental run."
+    )
+    blocked_values: dict[str, tuple[str, ...]] = Field(
+        default_factory=dict,
+        description="Per key, regular expressions (case-insensitive) of junk values never used to "
+        "merge; replaces that key's defaults.",
+    )
+    default_blocked_values: bool = Field(
+        default=True,
+        description="Block the default junk values per key type (test@…, noreply@…, 000…, unknown).",
     )
     coverage_threshold: float = Field(
         default=0.9,
         ge=0.0,
         le=1.0,
-        description="VALIDATE fails when fewer enriched rows get an id.",
+        description="VALIDATE fails when fewer staged rows get an id.",
+    )
+    sample_rows: int = Field(
+        default=1000, gt=0, le=100_000, description="Rows sampled per table by key discovery."
+    )
+    truth_file: str | None = Field(
+        default=None,
+        description="Parquet of true identities (table_name, record_id, person_id), relative to "
+        "pipeline.yml; VALIDATE then reports precision/recall/F1 of the merges.",
+    )
+    truth_record_ids: dict[str, str] = Field(
+        default_factory=dict,
+        description="Per staged table, the column holding the truth's record_id; default: read "
+        "from the demo data set's manifest (dataset.json) above the truth file.",
     )
     target_database: str | None = Field(
-        default=None, pattern=_NAME, description="Output database; default: databases.unification."
+        default=None,
+        pattern=r"^cdp_unification_[a-z0-9_]+$",
+        description="Output database; default: databases.unification (TD names it "
+        "cdp_unification_{unify.yml name}).",
     )
     lookup_database: str | None = Field(
-        default=None, pattern=_NAME, description="Lookup database; default: databases.config."
+        default=None, pattern=_NAME, description="Prep-table database; default: databases.config."
     )
     project: str = Field(
         default="unification", pattern=_NAME, description="Directory and TD project name."

@@ -44,15 +44,18 @@ def lookup_sql(graph: str, id_of_leader: str, kind: str) -> str:
     ``id_of_leader`` is a table ``(leader_id, leader_ns, profile_id)``; ``kind`` is
     ``canonical_id`` or ``persistent_id`` and names the id columns, as TD does.
     """
-    window = "OVER (PARTITION BY g.leader_id, g.leader_ns)"
     return f"""
+    WITH span AS (
+      SELECT leader_id, leader_ns, min(follower_first_seen_at) AS first_seen,
+             max(follower_last_seen_at) AS last_seen
+      FROM {graph} GROUP BY leader_id, leader_ns
+    )
     SELECT m.profile_id AS {kind}, g.follower_id AS id, g.follower_ns AS id_key_type,
-           min(g.follower_first_seen_at) {window} AS {kind}_first_seen_at,
-           max(g.follower_last_seen_at) {window} AS {kind}_last_seen_at,
+           p.first_seen AS {kind}_first_seen_at, p.last_seen AS {kind}_last_seen_at,
            g.follower_first_seen_at AS id_first_seen_at, g.follower_last_seen_at AS id_last_seen_at,
            g.follower_source_table_ids AS id_source_table_ids,
            g.follower_last_processed_at AS id_last_processed_at
-    FROM {graph} g JOIN {id_of_leader} m USING (leader_id, leader_ns)"""
+    FROM {graph} g JOIN span p USING (leader_id, leader_ns) JOIN {id_of_leader} m USING (leader_id, leader_ns)"""
 
 
 def keys_sql(keys: Sequence[str]) -> str:
@@ -69,14 +72,15 @@ def tables_sql(tables: Sequence[tuple[int, str]]) -> str:
     return f"SELECT table_id::BIGINT AS table_id, table_name FROM (VALUES {rows}) t(table_id, table_name)"
 
 
-def _from_table(tables: str) -> str:
-    return f"coalesce((SELECT table_name FROM {tables} t WHERE t.table_id = s.tid), '*')"
+def _from_table(tables: str, tid: str) -> str:
+    """The table alias of table id ``tid`` (an SQL expression), or '*' for the total row."""
+    return f"coalesce((SELECT table_name FROM {tables} t WHERE t.table_id = {tid}), '*')"
 
 
 def source_key_stats_sql(loop_0: str, tables: str, keys: Sequence[str], run_time: int) -> str:
     """``{id}_source_key_stats``: distinct leaders and followers per key, per source table and '*'."""
     counts = ", ".join(
-        f"count(DISTINCT follower_id) FILTER (WHERE follower_ns = {ns}) AS {quote('distinct_' + k)}"
+        f"count(*) FILTER (WHERE follower_ns = {ns}) AS {quote('distinct_' + k)}"
         for ns, k in enumerate(keys, 1)
     )
     return f"""
@@ -84,18 +88,23 @@ def source_key_stats_sql(loop_0: str, tables: str, keys: Sequence[str], run_time
       SELECT follower_id, follower_ns, leader_id, leader_ns, unnest(follower_source_table_ids) AS tid
       FROM {loop_0}
       UNION ALL SELECT follower_id, follower_ns, leader_id, leader_ns, NULL FROM {loop_0}
+    ), leaders AS (
+      SELECT tid, count(*) AS total_distinct
+      FROM (SELECT DISTINCT tid, leader_id, leader_ns FROM s) GROUP BY tid
+    ), followers AS (
+      SELECT tid, {counts} FROM (SELECT DISTINCT tid, follower_id, follower_ns FROM s) GROUP BY tid
     )
-    SELECT {_from_table(tables)} AS from_table,
-           count(DISTINCT {{'ns': leader_ns, 'id': leader_id}}) AS total_distinct, {counts},
+    SELECT {_from_table(tables, "l.tid")} AS from_table, l.total_distinct, f.* EXCLUDE (tid),
            {int(run_time)}::BIGINT AS time
-    FROM s GROUP BY tid ORDER BY tid NULLS FIRST"""
+    FROM leaders l JOIN followers f ON f.tid IS NOT DISTINCT FROM l.tid
+    ORDER BY l.tid NULLS FIRST"""
 
 
 def result_key_stats_sql(graph: str, tables: str, keys: Sequence[str], run_time: int) -> str:
     """``{id}_result_key_stats``: profiles per table, profiles with each key, ids-per-profile histograms."""
+    # (follower, leader) rows of the graph are unique, so count(*) counts distinct ids.
     per_key = ", ".join(
-        f"count(DISTINCT follower_id) FILTER (WHERE follower_ns = {ns}) AS n{ns}"
-        for ns in range(1, len(keys) + 1)
+        f"count(*) FILTER (WHERE follower_ns = {ns}) AS n{ns}" for ns in range(1, len(keys) + 1)
     )
     hist_ctes = "".join(
         f""", h{ns} AS (
@@ -122,6 +131,6 @@ def result_key_stats_sql(graph: str, tables: str, keys: Sequence[str], run_time:
       SELECT per.* EXCLUDE (tids), unnest(tids) AS tid FROM per
       UNION ALL SELECT per.* EXCLUDE (tids), NULL FROM per
     ){hist_ctes}
-    SELECT {_from_table(tables)} AS from_table, count(*) AS total_distinct, {with_cols}, {hist_cols},
+    SELECT {_from_table(tables, "s.tid")} AS from_table, count(*) AS total_distinct, {with_cols}, {hist_cols},
            {int(run_time)}::BIGINT AS time
     FROM s {joins} GROUP BY s.tid ORDER BY s.tid NULLS FIRST"""

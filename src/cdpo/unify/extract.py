@@ -34,11 +34,16 @@ GRAPH_COLUMNS = (
 )
 
 
+_NO_ROWS = (
+    "SELECT NULL::BIGINT AS rk, NULL::INT AS table_id, NULL::INT AS pos, NULL::VARCHAR AS id, "
+    "NULL::INT AS ns, NULL::BIGINT AS t, NULL::VARCHAR AS blocked WHERE false"
+)
+
+
 @dataclass(frozen=True)
 class Extraction:
     """What extraction produced: the temp tables it wrote and what it kept out of the graph."""
 
-    pairs: str
     graph: str
     excluded_table: str
     rows: int
@@ -205,8 +210,7 @@ def extract_graph(
         if sql:
             selects.append(sql)
     raw, pairs, graph = f"{prefix}_raw", f"{prefix}_pairs", f"{prefix}_loop_0"
-    empty = "SELECT NULL::BIGINT rk, NULL::INT table_id, NULL::INT pos, NULL::VARCHAR id, NULL::INT ns, NULL::BIGINT t, NULL::VARCHAR blocked WHERE false"
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {raw} AS {' UNION ALL '.join(selects) or empty}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {raw} AS {' UNION ALL '.join(selects) or _NO_ROWS}")
     rows = con.execute(f"SELECT count(DISTINCT rk) FROM {raw}").fetchone()[0]  # type: ignore[index]
     _apply_guards(con, raw, prefix, definition.merge_by_keys, guards, known_hubs)
     excluded = [
@@ -220,4 +224,4 @@ def extract_graph(
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {graph} AS {graph_from_pairs_sql(pairs, processed_at)}"
     )
-    return Extraction(pairs, graph, f"{prefix}_excluded", rows, excluded)
+    return Extraction(graph, f"{prefix}_excluded", rows, excluded)

@@ -1,4 +1,4 @@
-"""Names that reach SQL: identifier checks, quoting, literals, and every output table's name.
+"""Names that reach SQL: identifier checks, quoting and literals.
 
 Every name from unify.yml passes ``check_identifier`` when the config is loaded (TD's validator rule:
 a letter or underscore, then letters, digits, underscores) and ``quote`` when SQL is written, so no
@@ -8,9 +8,8 @@ configured text is ever spliced into SQL unquoted.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
-__all__ = ["IDENTIFIER", "OutputNames", "check_identifier", "literal", "qualified", "quote"]
+__all__ = ["IDENTIFIER", "TMP_SUFFIX", "check_identifier", "literal", "qualified", "quote"]
 
 # TD's unification validator (treasure-boxes tool-box/unification-validator) accepts SQL identifiers only.
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -54,27 +53,3 @@ def literal(value: str | None) -> str:
         "'o''brien'"
     """
     return "NULL" if value is None else "'" + value.replace("'", "''") + "'"
-
-
-@dataclass(frozen=True)
-class OutputNames:
-    """The tables one id definition writes in ``cdp_unification_{name}`` (TD's p2_output_result)."""
-
-    schema: str
-    id_name: str
-
-    def table(self, suffix: str) -> str:
-        """Qualified name of ``{id}_{suffix}`` (lookup, keys, tables, graph, …)."""
-        return qualified(self.schema, f"{self.id_name}_{suffix}")
-
-    def bare(self, suffix: str) -> str:
-        """Unqualified name of ``{id}_{suffix}``."""
-        return f"{self.id_name}_{suffix}"
-
-    @property
-    def lookup(self) -> str:
-        return self.table("lookup")
-
-    @property
-    def graph(self) -> str:
-        return self.table("graph")

@@ -17,7 +17,7 @@ import yaml
 
 from cdpo.phases.base import PhaseName
 
-__all__ = ["DEMO_CLIENT", "DemoProject", "DemoResult", "run_demo", "write_demo"]
+__all__ = ["DEMO_CLIENT", "DemoProject", "DemoResult", "run_demo", "set_demo_secrets", "write_demo"]
 
 DEMO_CLIENT = "northwind_retail"
 REPLAY_FILE = "replay.yml"
@@ -182,12 +182,12 @@ def run_demo(
     project = write_demo(directory, size=size, people=people, implemented=implemented)
     if on_ready is not None:
         on_ready(project)
-    _replay_secrets(load_pipeline(project.pipeline))
+    set_demo_secrets(load_pipeline(project.pipeline))
     result, report = execute_and_report(project.root, decider=decider, listeners=listeners, yes=yes)
     return DemoResult(project, result, report)
 
 
-def _replay_secrets(pipeline: Any) -> None:
+def set_demo_secrets(pipeline: Any) -> None:
     """Placeholder values for the connector secrets the generated loads reference.
 
     The local target replays connectors from files and never uses them, but resolves every
@@ -200,3 +200,6 @@ def _replay_secrets(pipeline: Any) -> None:
         for role in source.family.secrets:
             name = "CDPO_SECRET_" + source.secret_name(role).upper().replace(".", "_")
             os.environ.setdefault(name, "replayed-locally")
+    if "TD_API_KEY" not in os.environ:
+        # The unification API is served in-process locally; it needs a header, not a real key.
+        os.environ.setdefault("CDPO_SECRET_TD_APIKEY", "local-unification")

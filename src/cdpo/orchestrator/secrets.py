@@ -17,8 +17,8 @@ from cdpo.targets.base import Target
 __all__ = ["missing_secrets", "secret_command"]
 
 _REFERENCE = re.compile(r"\$\{secret:([A-Za-z0-9_.\-]+)\}")
-# td.apikey is provided by TD itself to td> operators (and by TD_API_KEY locally).
-_PROVIDED = {"td.apikey"}
+# On TD, td.apikey is provided to every project; locally it is TD_API_KEY (runner.py ``_secret``).
+_TD_APIKEY = "td.apikey"
 
 
 def referenced_secrets(project_dir: Path) -> set[str]:
@@ -27,7 +27,7 @@ def referenced_secrets(project_dir: Path) -> set[str]:
     for path in Path(project_dir).rglob("*"):
         if path.suffix in {".dig", ".yml", ".yaml", ".sql"} and path.is_file():
             names |= set(_REFERENCE.findall(path.read_text(encoding="utf-8")))
-    return names - _PROVIDED
+    return names
 
 
 def _local_env_name(name: str) -> str:
@@ -39,8 +39,10 @@ def missing_secrets(target: Target, project_dir: Path, project: str) -> list[str
     """Referenced secret names the target will not resolve, sorted."""
     wanted = referenced_secrets(project_dir)
     if target.name == "local":
+        if "TD_API_KEY" in os.environ:
+            wanted.discard(_TD_APIKEY)
         return sorted(n for n in wanted if _local_env_name(n) not in os.environ)
-    return sorted(wanted - set(target.secrets(project)))
+    return sorted(wanted - set(target.secrets(project)) - {_TD_APIKEY})
 
 
 def secret_command(target: Target, project: str, name: str, endpoint: str = "") -> str:

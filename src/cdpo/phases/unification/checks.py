@@ -107,33 +107,38 @@ def check_lookup(target: Target, names: ProjectTables) -> list[CheckResult]:
     return results
 
 
-def check_coverage(target: Target, names: ProjectTables, threshold: float) -> list[CheckResult]:
-    """Per enriched table: it exists and holds its staged rows; overall share of rows with an id."""
-    results, per_table, total, covered = [], {}, 0, 0
-    for database, staged, enriched in names.tables:
-        where = f"{names.output_database}.{enriched}"
-        try:
-            target.columns(names.output_database, enriched)
-        except NotFoundError:
-            results.append(
-                CheckResult(
-                    "unification_enriched", CheckStatus.FAIL, f"{where} does not exist", where
-                )
-            )
-            continue
-        rows, with_id = target.query(
-            f"SELECT COUNT(*), COUNT({quote(names.id_name)}) FROM {names.table(enriched)}"
-        ).rows[0]
-        source = _count(target, f"SELECT COUNT(*) FROM {quote(database)}.{quote(staged)}")
-        status = CheckStatus.PASS if rows == source else CheckStatus.FAIL
-        detail = f"{rows} rows, {with_id} with an id (staged: {source})"
-        results.append(
-            CheckResult(
-                "unification_enriched", status, detail, where, {"rows": rows, "with_id": with_id}
-            )
+def _check_enriched(
+    target: Target, names: ProjectTables, table: tuple[str, str, str]
+) -> tuple[CheckResult, int, int]:
+    """One enriched table: it exists and holds every staged row; (result, staged rows, with id)."""
+    database, staged, enriched = table
+    where = f"{names.output_database}.{enriched}"
+    source = _count(target, f"SELECT COUNT(*) FROM {quote(database)}.{quote(staged)}")
+    try:
+        target.columns(names.output_database, enriched)
+    except NotFoundError:
+        failed = CheckResult(
+            "unification_enriched", CheckStatus.FAIL, f"{where} does not exist", where
         )
-        per_table[staged] = round(with_id / rows, 4) if rows else 1.0
-        total, covered = total + int(rows), covered + int(with_id)
+        return failed, source, 0
+    rows, with_id = target.query(
+        f"SELECT COUNT(*), COUNT({quote(names.id_name)}) FROM {names.table(enriched)}"
+    ).rows[0]
+    status = CheckStatus.PASS if rows == source else CheckStatus.FAIL
+    detail = f"{rows} rows, {with_id} with an id (staged: {source})"
+    metrics = {"rows": int(rows), "with_id": int(with_id)}
+    return CheckResult("unification_enriched", status, detail, where, metrics), source, int(with_id)
+
+
+def check_coverage(target: Target, names: ProjectTables, threshold: float) -> list[CheckResult]:
+    """Per enriched table: it exists and holds its staged rows; overall share of staged rows with
+    an id (a missing enriched table counts as rows without one)."""
+    results, per_table, total, covered = [], {}, 0, 0
+    for table in names.tables:
+        result, source, with_id = _check_enriched(target, names, table)
+        results.append(result)
+        per_table[table[1]] = round(with_id / source, 4) if source else 1.0
+        total, covered = total + source, covered + with_id
     coverage = covered / total if total else 0.0
     status = CheckStatus.PASS if total and coverage >= threshold else CheckStatus.FAIL
     detail = (

@@ -96,6 +96,12 @@ def _symbol(status: str, step: str) -> str:
     return "⏳" if status == "in_progress" and step == "monitor" else SYMBOLS.get(status, "?")
 
 
+def _short_task(name: str) -> str:
+    """The last two levels of a task name: for_each> names hold whole URL-encoded JSON values."""
+    parts = [p for p in name.split("+") if p]
+    return "+" + "+".join(parts[-2:]) if parts else ""
+
+
 class ProgressView:
     """A ``Listener`` showing the run: live grid on a terminal, plain lines otherwise, or JSON lines.
 
@@ -115,6 +121,7 @@ class ProgressView:
         self.ids: dict[str, str] = {}
         self.task: dict[str, str] = {}
         self._live: Live | None = None
+        self._last_poll: dict[str, str] = {}
 
     def __enter__(self) -> ProgressView:
         if self.live_mode:
@@ -145,8 +152,16 @@ class ProgressView:
             if event.kind.value in {"log_excerpt", "step_failed", "decision"}:
                 self._live.console.print(self._line(event), markup=False)
             self._live.update(self._render())
-        else:
+        elif self._news(event):
             self.console.print(self._line(event), markup=False)
+
+    def _news(self, event: Any) -> bool:
+        """Plain mode prints a poll only when its status or task changed since the last one."""
+        if event.kind.value != "poll":
+            return True
+        key = event.phase.value if event.phase else ""
+        seen, self._last_poll[key] = self._last_poll.get(key), event.message
+        return seen != event.message
 
     def _track(self, event: Any) -> None:
         phase = event.phase.value if event.phase else None
@@ -168,7 +183,7 @@ class ProgressView:
         if kind == "workflow_started":
             self.ids[phase] = f"{event.data.get('session_id')}/{event.data.get('attempt_id')}"
         if kind == "poll":
-            self.task[phase] = event.data.get("task") or ""
+            self.task[phase] = _short_task(event.data.get("task") or "")
 
     def _line(self, event: Any) -> str:
         where = "/".join(x.value for x in (event.phase, event.step) if x is not None)

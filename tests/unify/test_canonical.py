@@ -37,3 +37,19 @@ def test_masks_are_distinct_and_bounded() -> None:
     assert len(masks) == 64
     with pytest.raises(ValueError, match=r"outside 1\.\.64"):
         key_mask(65)
+
+
+def test_td_documented_ids_share_the_scheme_with_their_own_masks() -> None:
+    # TD's p6_do_not_merge walkthrough (cdp-academy sec07_03) shows real ids of member_id 1, 2, 3
+    # (ns 1). Each decodes to sha256(value)[:8] XOR one 9-byte mask: the scheme is TD's, but that
+    # unification's ns-1 mask is not the port's 0ffdbcf0c666ce190d, so masks are not fixed per ns.
+    import base64
+    import hashlib
+
+    masks = set()
+    for value, td_id in [("1", "4ydklKlyPnfa"), ("2", "XNKI3XAY1Hja"), ("3", "xqaWYjT4GR3a")]:
+        raw = base64.urlsafe_b64decode(td_id + "=" * (-len(td_id) % 4))
+        digest = hashlib.sha256(value.encode()).digest()[:8]
+        masks.add(bytes(a ^ b for a, b in zip(raw[:8], digest, strict=True)) + raw[8:])
+    assert masks == {bytes.fromhex("88a1d6e75646c296da")}
+    assert key_mask(1) != bytes.fromhex("88a1d6e75646c296da")

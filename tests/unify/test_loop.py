@@ -7,6 +7,7 @@ import pytest
 
 from cdpo.errors import ConfigError, WorkflowError
 from cdpo.unify import Guards, canonical_id, unify
+from cdpo.unify.canonical import mask_from_td_id
 
 from .conftest import rows, write_table
 
@@ -34,11 +35,7 @@ P6 = {
 }
 
 
-def test_do_not_merge_key_keeps_members_apart_as_td_documents(
-    con: duckdb.DuckDBPyConnection,
-) -> None:
-    # TD p6_do_not_merge: members 1 and 2 share a@ex.com but stay two profiles; a@ex.com then
-    # belongs to both (two lookup rows), as cdp-academy sec07_03 shows.
+def _p6(con: duckdb.DuckDBPyConnection) -> None:
     write_table(
         con,
         "ex4.site_aaa",
@@ -52,6 +49,14 @@ def test_do_not_merge_key_keeps_members_apart_as_td_documents(
             (6, None, "c@ex.com", "6666"),
         ],
     )
+
+
+def test_do_not_merge_key_keeps_members_apart_as_td_documents(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    # TD p6_do_not_merge: members 1 and 2 share a@ex.com but stay two profiles; a@ex.com then
+    # belongs to both (two lookup rows), as cdp-academy sec07_03 shows.
+    _p6(con)
     result = unify(P6, con, engine="fast", guards=Guards.off())
     assert result.id("person_id").engine == "sql"  # not a partition: the fast path cannot do it
     m1, m2, m3 = (canonical_id(str(i), 1) for i in (1, 2, 3))
@@ -60,6 +65,27 @@ def test_do_not_merge_key_keeps_members_apart_as_td_documents(
          ("c@ex.com", canonical_id("c@ex.com", 2))],
         key=repr,
     )  # fmt: skip
+
+
+def test_with_td_masks_the_lookup_is_the_one_td_published(con: duckdb.DuckDBPyConnection) -> None:
+    # cdp-academy sec07_03 prints that unification's lookup. One id per key gives its masks; the
+    # other ids (members 2 and 3, and which id each email follows) must then come out identical.
+    _p6(con)
+    masks = {
+        "member_id": mask_from_td_id("1", "4ydklKlyPnfa").hex(),
+        "email": mask_from_td_id("c@ex.com", "NEKDReELMAxH").hex(),
+    }
+    unify(P6, con, guards=Guards.off(), key_masks=masks)
+    assert rows(con, "SELECT id, canonical_id FROM cdp_unification_ex4.person_id_lookup") == sorted(
+        [("1", "4ydklKlyPnfa"), ("2", "XNKI3XAY1Hja"), ("3", "xqaWYjT4GR3a"),
+         ("a@ex.com", "4ydklKlyPnfa"), ("a@ex.com", "XNKI3XAY1Hja"), ("b@ex.com", "xqaWYjT4GR3a"),
+         ("c@ex.com", "NEKDReELMAxH")],
+        key=repr,
+    )  # fmt: skip
+    with pytest.raises(ConfigError, match="not 18 hex digits"):
+        unify(P6, con, key_masks={"email": "abc"})
+    with pytest.raises(ConfigError, match="unknown key 'phone'"):
+        unify(P6, con, key_masks={"phone": "00" * 9})
 
 
 def _chain(con: duckdb.DuckDBPyConnection, links: int) -> None:

@@ -2,8 +2,8 @@
 
 TD answers that call with a generated workflow that runs the unification (td-apis-digdag-and-peers
 §D.1); the local Digdag runtime instead calls ``serve_workflow_call`` with the same request body and
-gets a summary of what was written. The body's flags are TD's (p1_syntax). ``guards`` and
-``engine`` are cdpo extensions, absent from TD's API.
+gets a summary of what was written. The body's flags are TD's (p1_syntax). ``guards``,
+``engine`` and ``key_masks`` are cdpo extensions, absent from TD's API.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ _FLAGS = {
     "full_refresh": True,
     "keep_debug_tables": False,
 }
-_EXTENSIONS = {"unification", "guards", "engine"}
+_EXTENSIONS = {"unification", "guards", "engine", "key_masks"}
 
 
 def _flag(body: Mapping[str, Any], name: str) -> bool:
@@ -73,6 +73,7 @@ def serve_workflow_call(body: Mapping[str, Any], con: duckdb.DuckDBPyConnection)
         con,
         engine=str(body.get("engine", "fast")),
         guards=guards,
+        key_masks=body.get("key_masks"),
         **flags,
     )
     return result.as_dict()

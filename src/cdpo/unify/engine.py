@@ -16,6 +16,7 @@ from typing import Any
 import duckdb
 
 from cdpo.errors import ConfigError
+from cdpo.unify.canonical import Masks
 from cdpo.unify.config import IdDefinition, UnifyConfig, load_unify_config
 from cdpo.unify.extract import Extraction, extract_graph
 from cdpo.unify.fast import fast_leaders
@@ -62,6 +63,7 @@ def unify(
     run_master_tables: bool = True,
     keep_debug_tables: bool = False,
     run_time: int | None = None,
+    key_masks: Mapping[str, str] | None = None,
 ) -> UnifyResult:
     """Run ID unification for ``config`` on ``con`` and swap its outputs into place.
 
@@ -73,6 +75,8 @@ def unify(
         full_refresh: ``False`` merges rows newer than the last run into the previous graph.
         guards: over-merge guards; ``None`` uses ``Guards()``, ``Guards.off()`` is TD exactly.
         run_time: epoch seconds stamped on stats and graph rows (default: now).
+        key_masks: key name → 18 hex digits, the id mask a TD unification used for that key
+            (``canonical.mask_from_td_id``), to reproduce its ids; other keys use the defaults.
 
     Raises:
         ConfigError: invalid unify.yml, unknown engine, or a column missing from a source table.
@@ -83,6 +87,7 @@ def unify(
     if engine not in ENGINES:
         raise ConfigError(f"unknown engine {engine!r}; valid: {', '.join(ENGINES)}", field="engine")
     guards = guards if guards is not None else Guards()
+    masks = _parse_masks(cfg, key_masks or {})
     run_time = int(time.time()) if run_time is None else int(run_time)
     selected = [(d, p) for d, p in cfg.ids() if (run_persistent_ids if p else run_canonical_ids)]
     if not selected:
@@ -93,7 +98,9 @@ def unify(
     filters = None if full_refresh else delta_filters(con, cfg)
     try:
         results = [
-            _run_id(con, cfg, d, p, staging, engine, guards, filters, run_time, keep_debug_tables)
+            _run_id(
+                con, cfg, d, p, staging, engine, guards, filters, run_time, keep_debug_tables, masks
+            )
             for d, p in selected
         ]
         incremental = all(r.mode == "incremental" for r in results)
@@ -124,9 +131,12 @@ def _run_id(
     filters: dict[str, str] | None,
     run_time: int,
     keep_debug: bool,
+    key_masks: Mapping[str, bytes],
 ) -> IdResult:
     """Unify one id: loop_0, convergence, then its tables staged and its numbers measured."""
     name, prefix = definition.name, f"{_TEMP_PREFIX}{definition.name}"
+    keys = definition.merge_by_keys
+    masks = {keys.index(k) + 1: m for k, m in key_masks.items() if k in keys}
     previous = previous_graph(con, cfg.schema_name, name) if filters is not None else None
     extraction = extract_graph(
         con,
@@ -150,7 +160,7 @@ def _run_id(
         _stage_debug(staging, name, loop_0, prefix, iterations)
     kind = "persistent_id" if persistent else "canonical_id"
     lookup, result_stats = _stage_id_tables(
-        con, cfg, definition, kind, staging, final, loop_0, previous is not None, run_time
+        con, cfg, definition, kind, staging, final, loop_0, previous is not None, run_time, masks
     )
     staging.stage(
         f"{name}_excluded_values",
@@ -175,6 +185,7 @@ def _stage_id_tables(
     loop_0: str,
     incremental: bool,
     run_time: int,
+    masks: Masks,
 ) -> tuple[str, str]:
     """Stage graph, lookup, keys, tables and stats of one id; returns (lookup, result stats)."""
     name, keys = definition.name, definition.merge_by_keys
@@ -184,9 +195,9 @@ def _stage_id_tables(
         old = f"{name}_lookup"
         exists = table_exists(con, cfg.schema_name, old)
         previous_lookup = qualified(cfg.schema_name, old) if exists else None
-        map_sql = persistent_map_sql(graph, previous_lookup, len(keys), run_time)
+        map_sql = persistent_map_sql(graph, previous_lookup, len(keys), run_time, masks)
     else:
-        map_sql = canonical_map_sql(graph, len(keys))
+        map_sql = canonical_map_sql(graph, len(keys), masks)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {id_map} AS {map_sql}")
     lookup = staging.stage(f"{name}_lookup", lookup_sql(graph, id_map, kind))
     staging.stage(f"{name}_keys", keys_sql(keys))
@@ -198,6 +209,22 @@ def _stage_id_tables(
         staging.stage(f"{name}_source_key_stats", stats_sql, append=True)
     result_stats = result_key_stats_sql(graph, tables, keys, run_time)
     return lookup, staging.stage(f"{name}_result_key_stats", result_stats, append=True)
+
+
+def _parse_masks(cfg: UnifyConfig, key_masks: Mapping[str, str]) -> dict[str, bytes]:
+    """Validate ``key_masks`` (key name → 18 hex digits) into bytes."""
+    out = {}
+    for key, text in key_masks.items():
+        if key not in {k.name for k in cfg.keys}:
+            raise ConfigError(f"unknown key {key!r}", field=f"key_masks.{key}")
+        try:
+            mask = bytes.fromhex(str(text))
+        except ValueError:
+            mask = b""
+        if len(mask) != 9:
+            raise ConfigError(f"{text!r} is not 18 hex digits (9 bytes)", field=f"key_masks.{key}")
+        out[key] = mask
+    return out
 
 
 def _converge(

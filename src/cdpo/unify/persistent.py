@@ -11,25 +11,31 @@ run time, so an id never changes owner.
 
 from __future__ import annotations
 
-from cdpo.unify.canonical import canonical_id_sql
+from cdpo.unify.canonical import Masks, canonical_id_sql
 
 __all__ = ["canonical_map_sql", "persistent_map_sql"]
 
 
-def canonical_map_sql(graph: str, max_ns: int) -> str:
+def canonical_map_sql(graph: str, max_ns: int, masks: Masks | None = None) -> str:
     """``(leader_id, leader_ns, profile_id)`` with TD's canonical id of every leader."""
-    encoded = canonical_id_sql("leader_id", "leader_ns", max_ns)
+    encoded = canonical_id_sql("leader_id", "leader_ns", max_ns, masks)
     return f"SELECT leader_id, leader_ns, {encoded} AS profile_id FROM (SELECT DISTINCT leader_id, leader_ns FROM {graph})"
 
 
-def persistent_map_sql(graph: str, previous_lookup: str | None, max_ns: int, run_time: int) -> str:
+def persistent_map_sql(
+    graph: str,
+    previous_lookup: str | None,
+    max_ns: int,
+    run_time: int,
+    masks: Masks | None = None,
+) -> str:
     """``(leader_id, leader_ns, profile_id)`` with persistent ids, reusing ``previous_lookup``'s.
 
     ``graph`` is a ``{id}_graph``-shaped table; ``previous_lookup`` a previous ``{id}_lookup`` or
     ``None`` on a first run.
     """
-    anchor = canonical_id_sql("aid", "ans", max_ns)
-    salted = canonical_id_sql(f"aid || '#' || {int(run_time)}", "ans", max_ns)
+    anchor = canonical_id_sql("aid", "ans", max_ns, masks)
+    salted = canonical_id_sql(f"aid || '#' || {int(run_time)}", "ans", max_ns, masks)
     anchors = f"""anchors AS (
       SELECT leader_id, leader_ns, struct_extract(a, 'id') AS aid, struct_extract(a, 'ns') AS ans
       FROM (SELECT leader_id, leader_ns, min({{'ns': follower_ns, 'first': follower_first_seen_at,

@@ -254,6 +254,7 @@ def test_an_interrupted_run_is_recorded_and_resumable(project: Project) -> None:
     state = project.state()
     assert state["status"] == "aborted" and "KeyboardInterrupt" in state["error"]
     assert project.steps("ingestion")["monitor"] == "in_progress"
+    assert "KeyboardInterrupt" in (project.root / "pipeline_report.md").read_text()
     del project.target.handlers["attempt"]
     assert project.cli("run", "--yes").exit_code == 0
     assert project.target.called("push") == 4  # ingestion was pushed once, not again

@@ -96,9 +96,20 @@ def execute_and_report(
     """``run_pipeline`` with the unattended policy of the flags, then the (partial) report."""
     if decider is None:
         decider = policy_for(load_pipeline(find_pipeline(path)), yes=yes, on_failure=on_failure)
-    result = run_pipeline(path, options, decider=decider, listeners=listeners)
+    try:
+        result = run_pipeline(path, options, decider=decider, listeners=listeners)
+    except BaseException:
+        _partial_report(path)  # Ctrl-C or a bug: the state says where it stopped
+        raise
     markdown, _ = write_report(result.state, result.root)
     return result, markdown
+
+
+def _partial_report(path: Path | str) -> None:
+    root = find_pipeline(path).resolve().parent
+    state = load_state(root)
+    if state is not None:
+        write_report(state, root)
 
 
 def report_from_file(path: Path | str = ".") -> tuple[Path, Path]:

@@ -2,7 +2,8 @@
 
 Deterministic, with the reason recorded (written next to unify.yml). Order per column: skipped by
 type or suffix, then the exact TD names (``td_client_id``, ``td_global_id``), then name hints
-confirmed by the sample (email, phone, customer/user ids), then the sample alone (a column whose
+confirmed by the sample (email, phone, customer/user ids; the ``id`` of a ``…_customers``
+table is its ``customer_id``), then the sample alone (a column whose
 values look like email addresses). Staging writes ``{col}_std`` for emails and phones (only valid,
 standardised values, spec-staging-unification.md §1.3): when it exists it is used instead of ``col``.
 """
@@ -25,10 +26,13 @@ _EMAIL_WORDS = ("email", "mail", "e_mail")
 _PHONE_WORDS = ("phone", "mobile", "tel", "telephone", "cell", "msisdn")
 ID_KEY_NAMES = frozenset({
     "customer_id", "user_id", "customer_no", "customer_number", "member_id", "loyalty_id",
-    "profile_id", "account_id", "contact_id", "crm_id", "external_id",
+    "profile_id", "account_id", "contact_id", "crm_id",
 })  # fmt: skip
 """Column names that are person identifiers of one system; the key is named after the column."""
 _TD_IDS = ("td_client_id", "td_global_id")
+_ENTITIES = {"customers": "customer_id", "users": "user_id", "profiles": "profile_id",
+             "members": "member_id", "contacts": "contact_id", "accounts": "account_id"}  # fmt: skip
+"""A table named ``…_customers`` calls its own id ``id``: the key other tables name ``customer_id``."""
 _MIN_SHARE = 0.5
 """Share of sampled non-null values that must look right for a name hint to be confirmed."""
 _SAMPLE_ONLY_SHARE = 0.9
@@ -70,9 +74,12 @@ def _skip_reason(column: Column, names: set[str]) -> str | None:
     return None
 
 
-def _by_name(column: Column, values: Sequence[str]) -> DiscoveredColumn | None:
+def _by_name(column: Column, values: Sequence[str], table: str) -> DiscoveredColumn | None:
     name = column.name.removesuffix("_std")
     words = _words(name)
+    entity = _ENTITIES.get(table.rsplit("_", 1)[-1])
+    if name == "id" and entity is not None:
+        return DiscoveredColumn(column.name, entity, f"the id of a {table} table is its {entity}")
     if name in _TD_IDS:
         return DiscoveredColumn(column.name, name, f"TD's {name} column")
     if words & set(_EMAIL_WORDS):
@@ -90,15 +97,16 @@ def _by_name(column: Column, values: Sequence[str]) -> DiscoveredColumn | None:
 
 
 def discover_columns(
-    columns: Sequence[Column], sample: Mapping[str, Sequence[str]]
+    columns: Sequence[Column], sample: Mapping[str, Sequence[str]], table: str = ""
 ) -> list[DiscoveredColumn]:
-    """Classify every column of one table; ``sample`` maps a column to sampled non-null values.
+    """Classify every column of ``table``; ``sample`` maps a column to sampled non-null values.
 
     Example:
-        >>> cols = [Column("email", "varchar"), Column("email_std", "varchar"),
-        ...         Column("time", "bigint"), Column("crm_customer_id", "varchar")]
-        >>> [(d.column, d.key) for d in discover_columns(cols, {"email_std": ["a@b.co"]})]
-        [('email', None), ('email_std', 'email'), ('time', None), ('crm_customer_id', 'customer_id')]
+        >>> cols = [Column("id", "bigint"), Column("email", "varchar"),
+        ...         Column("email_std", "varchar"), Column("time", "bigint")]
+        >>> found = discover_columns(cols, {"email_std": ["a@b.co"]}, "shop_customers")
+        >>> [(d.column, d.key) for d in found]
+        [('id', 'customer_id'), ('email', None), ('email_std', 'email'), ('time', None)]
     """
     names = {c.name for c in columns}
     found = []
@@ -106,7 +114,7 @@ def discover_columns(
         values = sample.get(column.name, ())
         if (reason := _skip_reason(column, names)) is not None:
             found.append(DiscoveredColumn(column.name, None, reason))
-        elif (by_name := _by_name(column, values)) is not None:
+        elif (by_name := _by_name(column, values, table)) is not None:
             found.append(by_name)
         elif values and _share(values, _EMAIL) >= _SAMPLE_ONLY_SHARE:
             found.append(DiscoveredColumn(column.name, "email", "sampled values are emails"))

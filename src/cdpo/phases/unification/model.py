@@ -257,7 +257,7 @@ def _discover(
     if "time" not in {c.name for c in live}:
         raise GenerateError(f"unification: {database}.{name} has no 'time' column; TD requires one")
     sample = _sample(target, database, name, live, settings.sample_rows)
-    found = discover_columns(live, sample)
+    found = discover_columns(live, sample, name)
     pairs = _apply_overrides(name, live, found, settings.key_columns.get(name, {}))
     return UnifiedTable(database, name, pairs, tuple(found))
 

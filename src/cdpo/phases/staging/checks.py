@@ -99,7 +99,11 @@ def _rows_result(
         f"(SELECT COALESCE(MAX(inc_value), 0) FROM {_q(model.lookup_database, INC_LOG)} "
         f"WHERE project_name = '{PROJECT_NAME_IN_LOG}' AND table_name = {PRESTO.literal(table.source)})"
     )
-    source = f"SELECT * FROM {_q(table.source_database, table.source)} WHERE time <= {watermark}"
+    prepared = ", ".join(f"{sql} AS {PRESTO.quote(n)}" for n, sql in record["prepared_sql"].items())
+    source = (
+        f"SELECT {prepared} FROM {_q(table.source_database, table.source)} "
+        f"WHERE time <= {watermark}"
+    )
     staged = _q(table.database, table.name)
     keys = record["dedup_keys"]
     if keys:

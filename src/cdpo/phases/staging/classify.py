@@ -52,6 +52,14 @@ def _is_json(value: str) -> bool:
     return True
 
 
+def _has_at(value: str) -> bool:
+    return "@" in value
+
+
+def _has_digits(value: str) -> bool:
+    return sum(c.isdigit() for c in value) >= 5
+
+
 def _is_epoch(value: str) -> bool:
     """Seconds or milliseconds between 2000 and 2100."""
     try:
@@ -83,10 +91,10 @@ def _by_type(column: Column, words: list[str], values: Sequence[str]) -> tuple[s
 
 def _by_name_and_sample(words: list[str], values: Sequence[str]) -> tuple[str, str] | None:
     wordset = set(words)
-    if any("email" in w for w in words):
-        return "email", "name contains 'email'"
-    if wordset & set(_PHONE_WORDS):
-        return "phone", "name says phone"
+    if any("email" in w for w in words) and (not values or _share(values, _has_at) >= 0.5):
+        return "email", "name contains 'email' (and the sample holds '@')"
+    if wordset & set(_PHONE_WORDS) and (not values or _share(values, _has_digits) >= 0.5):
+        return "phone", "name says phone (and the sample holds numbers)"
     if wordset & set(_JSON_WORDS) and _share(values, _is_json) >= _MIN_SHARE:
         return "json", "name says JSON and the sample is JSON"
     if wordset & set(_AMOUNT_WORDS) and _share(values, _NUMBER.match) >= _MIN_SHARE:

@@ -76,9 +76,8 @@ class Dialect:
         return f"json_format(json_extract({column}, {self.literal(_json_path(path))}))"
 
     def iso_offset_unixtime(self, expr: str) -> str:
-        """Seconds of an ISO string with ``Z`` or an offset (``+09:00``/``+0900``), fraction cut."""
-        iso = f"replace({self.cut_fraction(expr)}, ' ', 'T')"
-        iso = f"regexp_replace({iso}, '([+-][0-9][0-9])([0-9][0-9])$', '$1:$2')"
+        """Seconds of an ISO string with ``Z`` or an offset (``+09:00``/``+0900``/``+09``), fraction cut."""
+        iso = f"replace({_offset_colon(self.cut_fraction(expr))}, ' ', 'T')"
         return f"CAST(to_unixtime(TRY(from_iso8601_timestamp({iso}))) AS BIGINT)"
 
     def reformat(self, expr: str, java_pattern: str) -> str:
@@ -135,7 +134,7 @@ class Hive(Dialect):
 
     def iso_offset_unixtime(self, expr: str) -> str:
         # Hive has no from_iso8601_timestamp; TD's TD_TIME_PARSE reads the offset (fraction cut).
-        text = f"replace({Dialect.cut_fraction(self, expr)}, 'T', ' ')"
+        text = f"replace({_offset_colon(Dialect.cut_fraction(self, expr))}, 'T', ' ')"
         return f"TD_TIME_PARSE({text}, 'UTC')"
 
     def cut_fraction(self, expr: str) -> str:
@@ -152,6 +151,12 @@ class Hive(Dialect):
             f"CASE WHEN from_unixtime({parsed}, {pattern}) = {expr} "
             f"THEN from_unixtime({parsed}, {self.literal(_STD_PATTERN)}) END"
         )
+
+
+def _offset_colon(expr: str) -> str:
+    """A trailing ``+0900`` or ``+09`` offset written ``+09:00``."""
+    expr = f"regexp_replace({expr}, '([+-][0-9][0-9])([0-9][0-9])$', '$1:$2')"
+    return f"regexp_replace({expr}, '([+-][0-9][0-9])$', '$1:00')"
 
 
 def _plain(key: str) -> bool:

@@ -34,6 +34,7 @@ from cdpo.phases.staging.rules import (
     RuleContext,
     metadata_outputs,
     outputs_of,
+    prepared_sql,
 )
 from cdpo.targets.base import Column, Target
 
@@ -118,6 +119,10 @@ def _outputs(
     return tuple(outputs + metadata_outputs(ctx, table.source))
 
 
+def _prepared(ctx: RuleContext, specs: tuple[ColumnSpec, ...]) -> tuple[tuple[str, str], ...]:
+    return tuple(pair for spec in specs for pair in prepared_sql(ctx, spec))
+
+
 def _kept(settings: Any, table: StagingTable, live: list[Column]) -> list[Column]:
     if "time" not in {c.name for c in live}:
         raise GenerateError(f"staging {table.source}: no 'time' column; every TD table has one")
@@ -145,7 +150,8 @@ def build_queries(model: StagingModel, target: Target) -> list[TableQuery]:
         specs = tuple(classify_columns(kept, sample, table.rules.columns))
         dropped = tuple(c.name for c in live if c not in kept)
         joined = _joined(target, table, built)
-        query = TableQuery(table, specs, dropped, _outputs(ctx, table, specs), joined)
+        outputs, prepared = _outputs(ctx, table, specs), _prepared(ctx, specs)
+        query = TableQuery(table, specs, dropped, outputs, prepared, joined)
         query.check()
         queries.append(query)
         built[table.qualified] = query.output_types
@@ -154,8 +160,11 @@ def build_queries(model: StagingModel, target: Target) -> list[TableQuery]:
 
 def in_dialect(model: StagingModel, query: TableQuery, dialect: Dialect) -> TableQuery:
     """The same table with its rules rendered for ``dialect`` (one definition, two engines)."""
-    outputs = _outputs(_context(model, dialect), query.table, query.columns)
-    return TableQuery(query.table, query.columns, query.dropped, outputs, query.joined, dialect)
+    ctx = _context(model, dialect)
+    outputs, prepared = _outputs(ctx, query.table, query.columns), _prepared(ctx, query.columns)
+    return TableQuery(
+        query.table, query.columns, query.dropped, outputs, prepared, query.joined, dialect
+    )
 
 
 def table_files(
@@ -201,6 +210,7 @@ def classification_json(query: TableQuery) -> str:
         "dropped_columns": list(query.dropped),
         "dedup_keys": list(keys),
         "key_sql": {o.name: o.sql for o in query.outputs if o.name in keys},
+        "prepared_sql": dict(query.prepared),
     }
     return json.dumps(record, indent=2) + "\n"
 

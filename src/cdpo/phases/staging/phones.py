@@ -89,12 +89,12 @@ def _national(d: Dialect, digits: str, country: str) -> list[str]:
     return branches
 
 
-def e164_sql(d: Dialect, value: str, country: str) -> str:
-    """The E.164 spelling (``+442079460000``) of the raw phone ``value``, or NULL.
+def e164_sql(d: Dialect, value: str, digits: str, country: str) -> str:
+    """The E.164 spelling (``+442079460000``) of the phone ``value``, or NULL.
 
-    ``value`` is the raw column expression (its ``+`` matters); ``country`` is the default country.
+    ``value`` is the trimmed column (its ``+`` matters), ``digits`` its ``preclean_sql``;
+    ``country`` is the default country.
     """
-    digits = preclean_sql(d, value)
     international = f"(substr(trim({value}), 1, 1) = '+' OR substr({digits}, 1, 2) = '00')"
     stripped = f"regexp_replace({digits}, '^00', '')"
     intl = "\n      ".join(_international(d, stripped))

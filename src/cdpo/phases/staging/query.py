@@ -49,6 +49,7 @@ class TableQuery:
     columns: tuple[ColumnSpec, ...]
     dropped: tuple[str, ...]
     outputs: tuple[Output, ...]
+    prepared: tuple[tuple[str, str], ...] = ()
     joined: tuple[JoinedColumn, ...] = ()
     dialect: Dialect = PRESTO
 
@@ -62,8 +63,12 @@ class TableQuery:
         """The SELECT of this table, in its dialect, over the rows of ``window`` (a condition)."""
         d = self.dialect
         source = f"{d.quote(self.table.source_database)}.{d.quote(self.table.source)}"
+        base = ",\n    ".join(f"{sql} AS {d.quote(name)}" for name, sql in self.prepared)
         lines = ",\n    ".join(f"{o.sql} AS {d.quote(o.name)}" for o in self.outputs)
-        ctes = [f"cleaned_data AS (\n  SELECT\n    {lines}\n  FROM {source}\n  WHERE {window}\n)"]
+        ctes = [
+            f"source_data AS (\n  SELECT\n    {base}\n  FROM {source}\n  WHERE {window}\n)",
+            f"cleaned_data AS (\n  SELECT\n    {lines}\n  FROM source_data\n)",
+        ]
         last = "cleaned_data"
         if self.joined:
             ctes.append(f"joined_data AS (\n{self._join_sql(d)}\n)")

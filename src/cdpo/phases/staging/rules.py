@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from cdpo.phases.staging.dates import unixtime_sql
 from cdpo.phases.staging.dialects import Dialect
-from cdpo.phases.staging.phones import e164_sql
+from cdpo.phases.staging.phones import e164_sql, preclean_sql
 
 __all__ = [
     "EMAIL_PATTERN",
@@ -29,6 +29,7 @@ __all__ = [
     "metadata_outputs",
     "null_tokens_sql",
     "outputs_of",
+    "prepared_sql",
 ]
 
 EMAIL_PATTERN = (
@@ -103,6 +104,39 @@ def _clean(ctx: RuleContext, col: ColumnSpec) -> str:
     return null_tokens_sql(ctx, _trimmed(ctx, col))
 
 
+def _integer(col: ColumnSpec) -> bool:
+    return col.type.lower() in ("bigint", "integer", "int", "smallint")
+
+
+def digits_column(col: ColumnSpec) -> str:
+    """The ``source_data`` helper holding a phone's digits (not an output column)."""
+    return f"{col.name}__digits"
+
+
+def prepared_sql(ctx: RuleContext, col: ColumnSpec) -> list[tuple[str, str]]:
+    """What ``source_data`` holds for ``col`` (name, SQL): its class's base cleaning, written once,
+    so each rule reads the short prepared column instead of repeating the cleaning expression;
+    a phone also gets its digits-only preclean (spec §1.3 ``phone_number_preclean``)."""
+    base = _base_sql(ctx, col)
+    if col.cls == "phone":
+        return [(col.name, base), (digits_column(col), preclean_sql(ctx.dialect, base))]
+    return [(col.name, base)]
+
+
+def _base_sql(ctx: RuleContext, col: ColumnSpec) -> str:
+    q = ctx.dialect.quote(col.name)
+    typed = not is_string_type(col.type)
+    if col.cls in ("time", "keep", "numeric") or (typed and col.cls in ("boolean", "amount")):
+        return q
+    if col.cls == "date" and _integer(col):
+        return q
+    if col.cls == "email":
+        return null_tokens_sql(ctx, f"LOWER({_trimmed(ctx, col)})")
+    if col.cls == "boolean":
+        return f"LOWER({_trimmed(ctx, col)})"
+    return _clean(ctx, col)
+
+
 def _same(ctx: RuleContext, col: ColumnSpec) -> list[Output]:
     q = ctx.dialect.quote(col.name)
     lowered = col.type.lower()
@@ -114,12 +148,11 @@ def _same(ctx: RuleContext, col: ColumnSpec) -> list[Output]:
 
 
 def _id(ctx: RuleContext, col: ColumnSpec) -> list[Output]:
-    return [Output(col.name, _clean(ctx, col), "varchar", "id")]
+    return [Output(col.name, ctx.dialect.quote(col.name), "varchar", "id")]
 
 
 def _text(ctx: RuleContext, col: ColumnSpec) -> list[Output]:
-    trimmed = _trimmed(ctx, col)
-    return [Output(col.name, null_tokens_sql(ctx, trimmed, f"UPPER({trimmed})"), "varchar", "text")]
+    return [Output(col.name, f"UPPER({ctx.dialect.quote(col.name)})", "varchar", "text")]
 
 
 def _validated(ctx: RuleContext, col: ColumnSpec, std: str, rule: str) -> list[Output]:
@@ -137,27 +170,23 @@ def _validated(ctx: RuleContext, col: ColumnSpec, std: str, rule: str) -> list[O
 
 
 def _email(ctx: RuleContext, col: ColumnSpec) -> list[Output]:
-    cleaned = null_tokens_sql(ctx, f"LOWER({_trimmed(ctx, col)})")
+    cleaned = ctx.dialect.quote(col.name)
     std = f"CASE WHEN {ctx.dialect.matches(cleaned, EMAIL_PATTERN)} THEN {cleaned} END"
     return [Output(col.name, cleaned, "varchar", "email"), *_validated(ctx, col, std, "email")]
 
 
 def _phone(ctx: RuleContext, col: ColumnSpec) -> list[Output]:
-    cleaned = _clean(ctx, col)
-    std = e164_sql(ctx.dialect, cleaned, ctx.country)
+    d = ctx.dialect
+    cleaned = d.quote(col.name)
+    std = e164_sql(d, cleaned, d.quote(digits_column(col)), ctx.country)
     return [Output(col.name, cleaned, "varchar", "phone"), *_validated(ctx, col, std, "phone")]
 
 
 def _date(ctx: RuleContext, col: ColumnSpec) -> list[Output]:
     d = ctx.dialect
-    integer = col.type.lower() in ("bigint", "integer", "int", "smallint")
-    if integer:
-        kept = Output(col.name, d.quote(col.name), "bigint", "date")
-        unix = unixtime_sql(d, d.quote(col.name), ctx.timezone, integer=True)
-    else:
-        cleaned = _clean(ctx, col)
-        kept = Output(col.name, cleaned, "varchar", "date")
-        unix = unixtime_sql(d, cleaned, ctx.timezone)
+    q, integer = d.quote(col.name), _integer(col)
+    kept = Output(col.name, q, "bigint" if integer else "varchar", "date")
+    unix = unixtime_sql(d, q, ctx.timezone, integer=integer)
     std = d.epoch_text(unix)
     return [
         kept,
@@ -174,7 +203,7 @@ def _amount(ctx: RuleContext, col: ColumnSpec) -> list[Output]:
             Output(col.name, f"ROUND(CAST({d.quote(col.name)} AS DOUBLE), 2)", "double", "amount")
         ]
     # Currency signs, spaces and thousands separators go; NULL stays NULL, never 0 (spec §1.3).
-    number = f"regexp_replace({_clean(ctx, col)}, '[$€£¥, ]', '')"
+    number = f"regexp_replace({d.quote(col.name)}, '[$€£¥, ]', '')"
     return [Output(col.name, f"ROUND({d.to_double(number)}, 2)", "double", "amount")]
 
 
@@ -184,7 +213,7 @@ def _boolean(ctx: RuleContext, col: ColumnSpec) -> list[Output]:
         q = d.quote(col.name)
         sql = f"CASE WHEN {q} THEN 'TRUE' WHEN NOT {q} THEN 'FALSE' END"
         return [Output(col.name, sql, "varchar", "boolean")]
-    word = f"LOWER({_trimmed(ctx, col)})"
+    word = d.quote(col.name)
     yes = ", ".join(d.literal(w) for w in TRUE_WORDS)
     no = ", ".join(d.literal(w) for w in FALSE_WORDS)
     sql = f"CASE WHEN {word} IN ({yes}) THEN 'TRUE' WHEN {word} IN ({no}) THEN 'FALSE' END"
@@ -199,7 +228,7 @@ def json_alias(column: str, path: Sequence[str]) -> str:
 
 def _json(ctx: RuleContext, col: ColumnSpec) -> list[Output]:
     d = ctx.dialect
-    source = _clean(ctx, col)
+    source = d.quote(col.name)
     outputs = [Output(col.name, source, "varchar", "json")]
     for key in col.json_keys:
         alias = json_alias(col.name, key.path)

@@ -236,3 +236,27 @@ def test_source_tables_limit_what_feeds_an_id(source: duckdb.DuckDBPyConnection)
     assert rows(source, f"SELECT count(*) FROM {S}.person_id_lookup WHERE id_key_type = 1") == [
         (0,)
     ]
+
+
+def test_missing_sources_and_columns_are_named(con: duckdb.DuckDBPyConnection) -> None:
+    from cdpo.errors import ConfigError, NotFoundError
+
+    with pytest.raises(NotFoundError, match=r"source table src\.web does not exist"):
+        unify(CONFIG, con)
+    write_table(con, "src.web", "time BIGINT, mail VARCHAR, phone VARCHAR", [])
+    with pytest.raises(ConfigError) as info:
+        unify(CONFIG, con)
+    assert info.value.field == "tables[0].key_columns"
+    assert "column 'email' is not in src.web (columns: time, mail, phone)" in str(info.value)
+    write_table(con, "src.web", "email VARCHAR, phone VARCHAR", [])
+    with pytest.raises(ConfigError, match="TD requires a 'time' column"):
+        unify(CONFIG, con)
+
+
+def test_empty_sources_give_empty_outputs(con: duckdb.DuckDBPyConnection) -> None:
+    write_table(con, "src.web", "time BIGINT, email VARCHAR, phone VARCHAR", [])
+    write_table(con, "src.crm", "time BIGINT, cid VARCHAR, email VARCHAR, name VARCHAR", [])
+    for engine in ("fast", "sql"):
+        run = unify(CONFIG, con, engine=engine).id("person_id")
+        assert (run.source_rows, run.ids, run.profiles) == (0, 0, 0)
+    assert rows(con, f"SELECT count(*) FROM {S}.customers") == [(0,)]

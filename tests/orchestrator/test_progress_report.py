@@ -92,3 +92,31 @@ def test_svg_chart_scales_bars_and_escapes_labels() -> None:
     widths = [int(w) for w in re.findall(r'<rect [^>]*width="(\d+)"', svg)]
     assert widths == [420, 210]
     assert "a&amp;b" in svg and "rows &lt;per&gt; table" in svg
+
+
+def test_metric_maps_become_charts_with_percentages_for_ratios() -> None:
+    from cdpo.orchestrator import PipelineState
+    from cdpo.orchestrator.report import build_sections, render_html, render_markdown
+    from cdpo.orchestrator.state import CheckState
+
+    state = PipelineState.new({"client": "northwind_retail", "target": "local"}, "")
+    state.phase(PhaseName.UNIFICATION).checks = [
+        CheckState(
+            name="unification_profiles",
+            status="pass",
+            detail="ok",
+            metrics={"merge_sizes": {"1": 40, "2": 12}, "largest_profile": 2, "nested": {"a": {}}},
+        ),
+        CheckState(
+            name="unification_coverage",
+            status="pass",
+            detail="ok",
+            metrics={"per_table": {"orders": 0.955, "customers": 1.0}},
+        ),
+    ]
+    sections = build_sections(state)
+    html, markdown = render_html(sections), render_markdown(sections)
+    assert "unification_profiles: merge_sizes" in html and "40 merge sizes" in html
+    assert "95.5%" in html and "| orders | 95.5% |" in markdown
+    assert "nested" not in html
+    assert "largest_profile=2" in markdown

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from cdpo.errors import redact
-from cdpo.orchestrator.report.content import Chart, Section, Table, build_sections
+from cdpo.orchestrator.report.content import Block, Chart, Code, Section, Table, build_sections
 from cdpo.orchestrator.report.html import render_html, svg_bar_chart
 from cdpo.orchestrator.report.markdown import render_markdown
 from cdpo.orchestrator.state import PipelineState
@@ -13,7 +13,9 @@ from cdpo.orchestrator.state import PipelineState
 __all__ = [
     "REPORT_HTML",
     "REPORT_MARKDOWN",
+    "Block",
     "Chart",
+    "Code",
     "Section",
     "Table",
     "build_sections",

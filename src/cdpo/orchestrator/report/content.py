@@ -1,7 +1,7 @@
 """What the report says, built from ``pipeline_state.json`` alone (spec §1.10, honest per §5.17).
 
-The content is a list of ``Section``s (paragraphs, tables, bar charts); ``markdown.py`` and
-``html.py`` render the same sections, so the two reports never disagree.
+The content is a list of ``Section``s, each an ordered list of blocks (paragraphs, tables, bar
+charts, code); ``markdown.py`` and ``html.py`` render the same sections, so the two reports never disagree.
 """
 
 from __future__ import annotations
@@ -12,7 +12,16 @@ from datetime import datetime
 from cdpo.orchestrator.logs import LOG_DIR
 from cdpo.orchestrator.state import PhaseState, PipelineState, RunStatus, Status
 
-__all__ = ["Chart", "Section", "Table", "build_sections", "human_duration", "human_rows"]
+__all__ = [
+    "Block",
+    "Chart",
+    "Code",
+    "Section",
+    "Table",
+    "build_sections",
+    "human_duration",
+    "human_rows",
+]
 
 TITLES = {
     "ingestion": "Ingestion",
@@ -30,20 +39,34 @@ class Table:
 
 @dataclass(frozen=True)
 class Chart:
-    """A horizontal bar chart: one bar per label."""
+    """A horizontal bar chart: one bar per label; unit ``%`` shows ratios as percentages."""
 
     title: str
     bars: tuple[tuple[str, float], ...]
     unit: str = "rows"
 
+    def label(self, value: float) -> str:
+        """A bar's value as printed next to it."""
+        if self.unit == "%":
+            return f"{value:.1%}"
+        return f"{human_rows(int(value))} {self.unit}"
+
+
+@dataclass(frozen=True)
+class Code:
+    """A preformatted block: file trees, SQL to run."""
+
+    text: str
+
+
+Block = str | Table | Chart | Code
+"""A paragraph (``str``), a table, a chart or a code block, rendered in order."""
+
 
 @dataclass
 class Section:
     title: str
-    paragraphs: list[str] = field(default_factory=list)
-    tables: list[Table] = field(default_factory=list)
-    charts: list[Chart] = field(default_factory=list)
-    code: list[str] = field(default_factory=list)
+    blocks: list[Block] = field(default_factory=list)
 
 
 def human_duration(seconds: float) -> str:
@@ -93,8 +116,7 @@ def _header(state: PipelineState) -> Section:
         f"CDP pipeline report: {state.global_config.get('client', '')}",
         [
             f"Pipeline ID: {state.pipeline_id}",
-            f"Target: {state.global_config.get('target', '')} "
-            f"({state.global_config.get('td_endpoint', '')})",
+            f"Target: {_target(state)}",
             f"Started: {state.started_at}",
             f"Completed: {state.finished_at or 'not finished'}",
             f"Total Duration: {human_duration(total)}",
@@ -103,8 +125,13 @@ def _header(state: PipelineState) -> Section:
     )
     if state.status is not RunStatus.COMPLETED:
         why = f": {state.error}" if state.error else ""
-        section.paragraphs.append(f"PARTIAL REPORT: the run is {state.status.value}{why}")
+        section.blocks.append(f"PARTIAL REPORT: the run is {state.status.value}{why}")
     return section
+
+
+def _target(state: PipelineState) -> str:
+    target = state.global_config.get("target", "")
+    return f"{target} ({state.global_config['td_endpoint']})" if target == "td" else target
 
 
 def _elapsed(start: str | None, end: str | None) -> float:
@@ -135,18 +162,18 @@ def _summary(phases: list[PhaseState]) -> Section:
         "-",
     )
     header = ("Phase", "Status", "Duration", "Tables", "Rows", "Session ID")
-    return Section("Execution summary", tables=[Table(header, (*rows, total))])
+    return Section("Execution summary", [Table(header, (*rows, total))])
 
 
 def _files(phases: list[PhaseState]) -> Section:
     section = Section("Files generated")
     for p in phases:
         if p.files:
-            section.paragraphs.append(
+            section.blocks.append(
                 f"{TITLES[p.name.value]}: {len(p.files)} files in {p.project_dir}"
             )
-            section.code.append("\n".join(f"{p.project}/{f}" for f in sorted(p.files)))
-    section.paragraphs.append(f"Total Files: {sum(len(p.files) for p in phases)}")
+            section.blocks.append(Code("\n".join(f"{p.project}/{f}" for f in sorted(p.files))))
+    section.blocks.append(f"Total Files: {sum(len(p.files) for p in phases)}")
     return section
 
 
@@ -155,14 +182,9 @@ def _quality(phases: list[PhaseState]) -> Section:
     for p in phases:
         counted = [(t.name, float(t.row_count)) for t in p.tables if t.row_count is not None]
         if counted:
-            section.charts.append(Chart(f"Rows per table: {TITLES[p.name.value]}", tuple(counted)))
+            section.blocks.append(Chart(f"Rows per table: {TITLES[p.name.value]}", tuple(counted)))
         for check in p.checks:
-            histogram = check.metrics.get("histogram")
-            if isinstance(histogram, dict) and histogram:
-                bars = tuple((str(k), float(v)) for k, v in histogram.items())
-                section.charts.append(
-                    Chart(f"{check.name} ({check.table or p.name.value})", bars, "ids")
-                )
+            section.blocks += _metric_charts(check.name, check.metrics)
     rows = tuple(
         (
             TITLES[p.name.value],
@@ -176,12 +198,27 @@ def _quality(phases: list[PhaseState]) -> Section:
         for c in p.checks
     )
     if rows:
-        section.tables.append(
+        section.blocks.append(
             Table(("Phase", "Check", "Table", "Result", "Detail", "Metrics"), rows)
         )
     else:
-        section.paragraphs.append("No validation has run yet.")
+        section.blocks.append("No validation has run yet.")
     return section
+
+
+def _metric_charts(check: str, metrics: dict[str, object]) -> list[Block]:
+    """A chart per metric that maps labels to numbers (unification merge sizes, coverage per
+    table…); ratios in [0, 1] are shown as percentages."""
+    charts: list[Block] = []
+    for key, value in metrics.items():
+        if not isinstance(value, dict) or not value:
+            continue
+        if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in value.values()):
+            continue
+        bars = tuple((str(k), float(v)) for k, v in value.items())
+        ratio = all(0 <= v <= 1 for _, v in bars) and any(v != int(v) for _, v in bars)
+        charts.append(Chart(f"{check}: {key}", bars, "%" if ratio else key.replace("_", " ")))
+    return charts
 
 
 def _metrics(metrics: dict[str, object]) -> str:
@@ -199,7 +236,7 @@ def _preflight(state: PipelineState) -> Section:
         for f in state.preflight
     )
     tables = [Table(("Severity", "Check", "Table", "Detail"), rows)] if rows else []
-    return Section("Pre-flight checks", tables=tables)
+    return Section("Pre-flight checks", list(tables))
 
 
 def _decisions(state: PipelineState) -> Section:
@@ -209,7 +246,7 @@ def _decisions(state: PipelineState) -> Section:
     if not rows:
         return Section("Decisions", ["No decision was needed."])
     header = ("At", "Phase", "Step", "Situation", "Choice", "By", "Reason")
-    return Section("Decisions", tables=[Table(header, rows)])
+    return Section("Decisions", [Table(header, rows)])
 
 
 def _deployments(state: PipelineState, phases: list[PhaseState]) -> Section:
@@ -239,7 +276,7 @@ def _deployments(state: PipelineState, phases: list[PhaseState]) -> Section:
     day = state.started_at[:10].replace("-", "")
     section = Section("Deployment records", [f"Logs: {LOG_DIR}/{day}/"])
     if rows:
-        section.tables.append(Table(header, tuple(rows)))
+        section.blocks.append(Table(header, tuple(rows)))
     return section
 
 
@@ -248,20 +285,20 @@ def _next_steps(state: PipelineState, phases: list[PhaseState]) -> Section:
     done = [p for p in phases if p.status is Status.COMPLETED]
     failed = [p for p in phases if p.status is Status.FAILED or p.error]
     if failed:
-        section.paragraphs.append(
+        section.blocks.append(
             f"Fix {TITLES[failed[0].name.value]} ({failed[0].error}), then run `cdpo retry`."
         )
     for p in done:
         for w in p.workflows:
-            section.paragraphs.append(
+            section.blocks.append(
                 f"Schedule {p.project}/{w.workflow}: add a `schedule:` block (e.g. `daily>: 02:00:00`) "
                 "to its .dig file and push it again."
             )
     verify = [f"SELECT COUNT(*) FROM {t.name};" for p in done for t in p.tables]
     verify += _monitoring_queries(state, {p.name.value for p in done})
     if verify:
-        section.paragraphs.append("Verification and monitoring queries:")
-        section.code.append("\n".join(verify))
+        section.blocks.append("Verification and monitoring queries:")
+        section.blocks.append(Code("\n".join(verify)))
     return section
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from html import escape
 
-from cdpo.orchestrator.report.content import Chart, Section, Table, human_rows
+from cdpo.orchestrator.report.content import Block, Chart, Code, Section, Table
 
 __all__ = ["render_html", "svg_bar_chart"]
 
@@ -44,7 +44,7 @@ def svg_bar_chart(chart: Chart) -> str:
             f'<rect x="{_LABEL_WIDTH}" y="{y + 2}" width="{length}" height="{_BAR_HEIGHT - 6}" '
             'fill="#4c78a8"/>',
             f'<text x="{_LABEL_WIDTH + length + 6}" y="{y + 14}" font-size="12">'
-            f"{human_rows(int(value))} {escape(chart.unit)}</text>",
+            f"{escape(chart.label(value))}</text>",
         ]
     return "".join(parts) + "</svg>"
 
@@ -58,15 +58,20 @@ def _table(table: Table) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
+def _block(block: Block) -> str:
+    if isinstance(block, Table):
+        return _table(block)
+    if isinstance(block, Chart):
+        return f"<figure>{svg_bar_chart(block)}</figure>"
+    if isinstance(block, Code):
+        return f"<pre>{escape(block.text)}</pre>"
+    css = ' class="partial"' if block.startswith("PARTIAL REPORT") else ""
+    return f"<p{css}>{escape(block)}</p>"
+
+
 def _section(section: Section, level: int) -> str:
-    parts = [f"<h{level}>{escape(section.title)}</h{level}>"]
-    for paragraph in section.paragraphs:
-        css = ' class="partial"' if paragraph.startswith("PARTIAL REPORT") else ""
-        parts.append(f"<p{css}>{escape(paragraph)}</p>")
-    parts += [_table(t) for t in section.tables]
-    parts += [f"<figure>{svg_bar_chart(c)}</figure>" for c in section.charts]
-    parts += [f"<pre>{escape(code)}</pre>" for code in section.code]
-    return "\n".join(parts)
+    title = f"<h{level}>{escape(section.title)}</h{level}>"
+    return "\n".join([title, *(_block(b) for b in section.blocks)])
 
 
 def render_html(sections: list[Section]) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cdpo.orchestrator.report.content import Section, Table, human_rows
+from cdpo.orchestrator.report.content import Block, Chart, Code, Section, Table
 
 __all__ = ["render_markdown"]
 
@@ -17,21 +17,24 @@ def _table(table: Table) -> list[str]:
     return [*lines, ""]
 
 
+def _block(block: Block, bullet: bool) -> list[str]:
+    if isinstance(block, Table):
+        return _table(block)
+    if isinstance(block, Chart):
+        rows = tuple((label, block.label(value)) for label, value in block.bars)
+        return [f"**{block.title}**", "", *_table(Table(("", "value"), rows))]
+    if isinstance(block, Code):
+        return ["```", block.text, "```", ""]
+    return [f"- {block}"] if bullet else [block, ""]
+
+
 def render_markdown(sections: list[Section]) -> str:
-    """The whole report; the first section is the title."""
+    """The whole report; the first section is the title, its paragraphs a bullet list."""
     lines: list[str] = []
     for number, section in enumerate(sections):
         lines += [f"{'#' if number == 0 else '##'} {section.title}", ""]
-        lines += [f"- {p}" if number == 0 else f"{p}\n" for p in section.paragraphs]
+        for block in section.blocks:
+            lines += _block(block, bullet=number == 0)
         if number == 0:
             lines.append("")
-        for table in section.tables:
-            lines += _table(table)
-        for chart in section.charts:
-            lines += [f"**{chart.title}**", ""]
-            lines += _table(
-                Table(("", chart.unit), tuple((k, human_rows(int(v))) for k, v in chart.bars))
-            )
-        for code in section.code:
-            lines += ["```", code, "```", ""]
     return "\n".join(lines).rstrip() + "\n"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from cdpo.phases.staging.dates import looks_like_date
 from cdpo.phases.staging.rules import FALSE_WORDS, TRUE_WORDS, ColumnSpec, JsonKey, is_string_type
@@ -35,10 +35,11 @@ def _words(name: str) -> list[str]:
     ]
 
 
-def _share(values: Sequence[str], test: object) -> float:
+def _share(values: Sequence[str], test: Callable[[str], object]) -> float:
+    """Share of ``values`` that pass ``test``."""
     if not values:
         return 0.0
-    return sum(1 for v in values if test(v)) / len(values)  # type: ignore[operator]
+    return sum(1 for v in values if test(v)) / len(values)
 
 
 def _is_json(value: str) -> bool:

@@ -14,11 +14,11 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from cdpo.config.regions import REGIONS, RegionHosts
-from cdpo.phases.base import PhaseName
-from cdpo.phases.histunion.settings import HistUnionSettings
-from cdpo.phases.ingestion.settings import IngestionSettings
-from cdpo.phases.staging.settings import StagingSettings
-from cdpo.phases.unification.settings import UnificationSettings
+from cdpo.phases import PhaseName
+from cdpo.phases.histunion import HistUnionSettings
+from cdpo.phases.ingestion import IngestionSettings
+from cdpo.phases.staging import StagingSettings
+from cdpo.phases.unification import UnificationSettings
 
 __all__ = [
     "GENERIC_CLIENT_NAMES",

@@ -15,7 +15,7 @@ from cdpo.orchestrator.preflight import Finding, doctor
 from cdpo.orchestrator.report import write_report
 from cdpo.orchestrator.runner import Orchestrator, RunOptions, RunResult
 from cdpo.orchestrator.state import PipelineState, load_state
-from cdpo.phases.base import PhaseName
+from cdpo.phases import PhaseName
 
 __all__ = [
     "doctor_from_file",

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from cdpo.phases.base import PhaseName
+from cdpo.phases import PhaseName
 
 __all__ = ["DEMO_CLIENT", "DemoProject", "DemoResult", "run_demo", "set_demo_secrets", "write_demo"]
 

@@ -9,7 +9,7 @@ from enum import StrEnum
 from typing import Any
 
 from cdpo.orchestrator.state import StepName
-from cdpo.phases.base import PhaseName
+from cdpo.phases import PhaseName
 
 __all__ = ["Event", "EventKind", "Listener"]
 

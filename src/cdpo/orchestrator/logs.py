@@ -10,7 +10,7 @@ from pathlib import Path
 
 from cdpo.errors import redact
 from cdpo.orchestrator.events import Event
-from cdpo.phases.base import PhaseName
+from cdpo.phases import PhaseName
 
 __all__ = ["LOG_DIR", "PhaseLogWriter", "log_file_name"]
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from cdpo.phases.base import Phase, PhaseName, PhasePlan
+from cdpo.phases import Phase, PhaseName, PhasePlan
 
 __all__ = [
     "PhaseAvailability",

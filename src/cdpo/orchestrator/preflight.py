@@ -20,8 +20,8 @@ from cdpo.errors import AuthenticationError, CdpoError, ConfigError, TargetError
 from cdpo.orchestrator.decisions import Choice, Situation
 from cdpo.orchestrator.events import EventKind
 from cdpo.orchestrator.plan import PhaseAvailability, phase_availability
-from cdpo.phases.base import Phase, PhaseName
-from cdpo.targets.base import Target
+from cdpo.phases import Phase, PhaseName
+from cdpo.targets import Target
 
 if TYPE_CHECKING:
     from cdpo.orchestrator.runner import Orchestrator

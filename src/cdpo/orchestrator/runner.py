@@ -35,8 +35,8 @@ from cdpo.orchestrator.state import (
     save_state,
 )
 from cdpo.orchestrator.steps import StepContext, StepResult, run_step, seconds_since
-from cdpo.phases.base import Phase, PhaseContext, PhaseName
-from cdpo.targets.base import AttemptStatus, Target
+from cdpo.phases import Phase, PhaseContext, PhaseName
+from cdpo.targets import AttemptStatus, Target
 
 __all__ = ["Orchestrator", "RunOptions", "RunResult"]
 

@@ -12,7 +12,7 @@ import os
 import re
 from pathlib import Path
 
-from cdpo.targets.base import Target
+from cdpo.targets import Target
 
 __all__ = ["missing_secrets", "secret_command"]
 

@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationError, computed_field
 
 from cdpo.errors import StateError, redact
-from cdpo.phases.base import PhaseName
+from cdpo.phases import PhaseName
 
 __all__ = [
     "SCHEMA_VERSION",

@@ -36,8 +36,8 @@ from cdpo.orchestrator.state import (
     file_sha256,
     now_iso,
 )
-from cdpo.phases.base import CheckStatus, GeneratedProject, Phase, PhaseContext, WorkflowRun
-from cdpo.targets.base import AttemptStatus
+from cdpo.phases import CheckStatus, GeneratedProject, Phase, PhaseContext, WorkflowRun
+from cdpo.targets import AttemptStatus
 
 __all__ = [
     "StepContext",

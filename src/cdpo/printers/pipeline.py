@@ -55,7 +55,7 @@ def print_plan(plan: Any, *, as_json: bool = False) -> None:
     for number, phase in enumerate(plan.phases, 1):
         p = phase.plan
         counts = (str(len(p.runs)), str(len(p.files)), str(len(p.tables))) if p else ("-",) * 3
-        estimate = _duration(p.estimated_seconds) if p else "-"
+        estimate = _duration(p.estimated_seconds) if p and p.estimated_seconds else "-"
         table.add_row(str(number), phase.title, phase.availability.value, *counts, estimate)
     out.print(table)
     for phase in plan.phases:
@@ -65,7 +65,10 @@ def print_plan(plan: Any, *, as_json: bool = False) -> None:
         out.print("  starts:  " + " → ".join(r.workflow for r in phase.plan.runs))
         out.print("  creates: " + ", ".join(phase.plan.tables))
         out.print("  files:   " + ", ".join(phase.plan.files))
-    out.print(f"\nEstimated total: {_duration(plan.estimated_seconds)}")
+    total = plan.estimated_seconds
+    out.print(
+        f"\nEstimated total: {_duration(total) if total else 'no estimate given by the phases'}"
+    )
     unavailable = [p.title for p in plan.phases if p.availability.value.startswith("not available")]
     if unavailable:
         out.print(f"[yellow]Not available in this version:[/] {', '.join(unavailable)}")

@@ -1,6 +1,7 @@
 """The five steps of a phase. Each returns a ``StepResult`` or raises ``PhaseStepFailed``.
 
-A failure carries the ``Situation`` the orchestrator asks a decision about (spec §1.7b). Transient
+A failure carries the ``Situation`` the orchestrator asks a decision about (spec §1.7b); a cdpo
+error a step does not classify itself gets its step's generic situation in ``run_step``. Transient
 target errors are retried here a bounded number of times; everything else goes up to the decider.
 """
 
@@ -104,10 +105,7 @@ def project_from_state(state: PhaseState) -> GeneratedProject:
 
 
 def generate(ctx: StepContext) -> StepResult:
-    try:
-        project = ctx.phase.generate(ctx.context)
-    except CdpoError as error:
-        raise fail(ctx, StepName.GENERATE, error, Situation.GENERATE_FAILED) from error
+    project = ctx.phase.generate(ctx.context)
     missing = [f for f in project.files if not (project.directory / f).is_file()]
     workflows = set(ctx.target.workflow_names(project.directory))
     missing += [f"{r.workflow}.dig" for r in project.runs if r.workflow not in workflows]
@@ -199,12 +197,7 @@ def execute(ctx: StepContext) -> StepResult:
         return StepResult(StepName.EXECUTE, "every workflow already succeeded")
     project = ctx.state.project or ctx.phase.name.value
     ctx.emit(EventKind.CALL, f"start {project}/{run.workflow} {dict(run.params)}", StepName.EXECUTE)
-    try:
-        ref = ctx.target.start(project, run.workflow, run.params)
-    except AuthenticationError as error:
-        raise fail(ctx, StepName.EXECUTE, error, Situation.AUTH_FAILED) from error
-    except TargetError as error:
-        raise fail(ctx, StepName.EXECUTE, error, Situation.START_FAILED) from error
+    ref = ctx.target.start(project, run.workflow, run.params)
     run.session_id, run.attempt_id = ref.session_id, ref.attempt_id
     run.status, run.started_at, run.finished_at = AttemptStatus.RUNNING.value, now_iso(), None
     run.error_excerpt = None
@@ -306,10 +299,7 @@ def log_excerpt(text: str, tail: int = 20) -> str:
 
 def validate(ctx: StepContext) -> StepResult:
     project = project_from_state(ctx.state)
-    try:
-        checks = ctx.phase.validate(ctx.context, project)
-    except CdpoError as error:
-        raise fail(ctx, StepName.VALIDATE, error, Situation.VALIDATION_FAILED) from error
+    checks = ctx.phase.validate(ctx.context, project)
     ctx.state.checks = [
         CheckState(
             name=c.name,

@@ -1,0 +1,139 @@
+"""Build the ``TableQuery`` of every input from its live schema and a sample of its values:
+classify the columns, apply the rules, resolve join dimensions (spec §1.1 step 0, §1.3).
+
+Reads the target only; writes nothing, so a bad input fails GENERATE before any file exists.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cdpo.errors import GenerateError, NotFoundError
+from cdpo.phases.staging.classify import classify_columns
+from cdpo.phases.staging.dialects import PRESTO, Dialect
+from cdpo.phases.staging.model import StagingModel, StagingTable
+from cdpo.phases.staging.query import JoinedColumn, TableQuery
+from cdpo.phases.staging.rules import (
+    ColumnSpec,
+    Output,
+    RuleContext,
+    metadata_outputs,
+    outputs_of,
+    prepared_sql,
+)
+from cdpo.targets.base import Column, Target
+
+__all__ = ["build_queries", "in_dialect"]
+
+
+def _columns(target: Target, database: str, table: str, role: str) -> list[Column]:
+    try:
+        return target.columns(database, table)
+    except NotFoundError:
+        raise GenerateError(
+            f"staging: the {role} table {database}.{table} does not exist",
+            hint="Run hist-union first, or fix staging.tables / staging.rules in pipeline.yml.",
+        ) from None
+
+
+def _sample(
+    target: Target, table: StagingTable, columns: list[Column], rows: int
+) -> dict[str, list[str]]:
+    """Up to ``rows`` rows, every scalar column as text; arrays and maps are not sampled."""
+    wanted = [c for c in columns if not c.type.lower().startswith(("array", "map", "row"))]
+    if not wanted:
+        return {}
+    select = ", ".join(
+        f"CAST({PRESTO.quote(c.name)} AS VARCHAR) AS {PRESTO.quote(c.name)}" for c in wanted
+    )
+    source = f"{PRESTO.quote(table.source_database)}.{PRESTO.quote(table.source)}"
+    result = target.query(f"SELECT {select} FROM {source} LIMIT {int(rows)}")
+    sample: dict[str, list[str]] = {c.name: [] for c in wanted}
+    for row in result.rows:
+        for column, value in zip(result.columns, row, strict=True):
+            if value is not None:
+                sample[column].append(str(value))
+    return sample
+
+
+def _joined(
+    target: Target, table: StagingTable, built: dict[str, dict[str, str]]
+) -> tuple[JoinedColumn, ...]:
+    """The dimension columns of ``table``'s joins; a dimension staged earlier in this project
+    (an earlier wave) is known from its outputs, any other from its live schema."""
+    picked = []
+    for number, join in enumerate(table.joins, start=1):
+        database, _, name = join.table.rpartition(".")
+        qualified = f"{database or table.source_database}.{name}"
+        live = built.get(qualified) or {
+            c.name: c.type.lower()
+            for c in _columns(target, database or table.source_database, name, "dimension")
+        }
+        for column in (*join.columns, *join.on.values()):
+            if column not in live:
+                raise GenerateError(
+                    f"staging {table.source}: dimension {join.table} has no column {column!r}; "
+                    f"valid: {', '.join(sorted(live))}"
+                )
+        picked += [JoinedColumn(number, c, live[c]) for c in join.columns]
+    return tuple(picked)
+
+
+def _context(model: StagingModel, dialect: Dialect) -> RuleContext:
+    settings = model.settings
+    return RuleContext(dialect, settings.null_tokens, settings.default_country, settings.timezone)
+
+
+def _outputs(
+    ctx: RuleContext, table: StagingTable, specs: tuple[ColumnSpec, ...]
+) -> tuple[Output, ...]:
+    outputs = [o for spec in specs for o in outputs_of(ctx, spec)]
+    return tuple(outputs + metadata_outputs(ctx, table.source))
+
+
+def _prepared(ctx: RuleContext, specs: tuple[ColumnSpec, ...]) -> tuple[tuple[str, str], ...]:
+    return tuple(pair for spec in specs for pair in prepared_sql(ctx, spec))
+
+
+def _kept(settings: Any, table: StagingTable, live: list[Column]) -> list[Column]:
+    if "time" not in {c.name for c in live}:
+        raise GenerateError(f"staging {table.source}: no 'time' column; every TD table has one")
+    if settings.on_too_many_columns == "fail" and len(live) > settings.max_columns:
+        raise GenerateError(
+            f"staging {table.source}: {len(live)} columns, more than max_columns "
+            f"({settings.max_columns})",
+            hint="Raise staging.max_columns or set on_too_many_columns: warn.",
+        )
+    kept = live[: settings.max_columns]
+    if "time" not in {c.name for c in kept}:
+        kept = [*kept[:-1], next(c for c in live if c.name == "time")]
+    return kept
+
+
+def build_queries(model: StagingModel, target: Target) -> list[TableQuery]:
+    """Classify every input from its live schema and sample, and build its rules' outputs (Presto)."""
+    settings, ctx = model.settings, _context(model, PRESTO)
+    queries: list[TableQuery] = []
+    built: dict[str, dict[str, str]] = {}
+    for table in model.tables:
+        live = _columns(target, table.source_database, table.source, "input")
+        kept = _kept(settings, table, live)
+        sample = _sample(target, table, kept, settings.sample_rows)
+        specs = tuple(classify_columns(kept, sample, table.rules.columns))
+        dropped = tuple(c.name for c in live if c not in kept)
+        joined = _joined(target, table, built)
+        outputs, prepared = _outputs(ctx, table, specs), _prepared(ctx, specs)
+        query = TableQuery(table, specs, dropped, outputs, prepared, joined)
+        query.check()
+        queries.append(query)
+        built[table.qualified] = query.output_types
+    return queries
+
+
+def in_dialect(model: StagingModel, query: TableQuery, dialect: Dialect) -> TableQuery:
+    """The same table with its rules rendered for ``dialect`` (one definition, two engines)."""
+    ctx = _context(model, dialect)
+    outputs, prepared = _outputs(ctx, query.table, query.columns), _prepared(ctx, query.columns)
+    return TableQuery(
+        query.table, query.columns, query.dropped, outputs, prepared, query.joined, dialect
+    )

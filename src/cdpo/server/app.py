@@ -113,7 +113,10 @@ def _error(status: int, message: str, v3: bool) -> Response:
 
 
 class _RequestHandler(WSGIRequestHandler):
-    """Request lines go to the ``cdpo.server`` logger at debug level, not to stderr."""
+    """HTTP/1.1 (connections are kept alive between a client's calls); request lines go to the
+    ``cdpo.server`` logger at debug level, not to stderr."""
+
+    protocol_version = "HTTP/1.1"
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         log.debug("%s %s -> %s", self.command, self.path, code)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -30,6 +31,9 @@ def test_write_demo_builds_a_valid_pipeline_for_the_available_phases(tmp_path: P
     assert "pipeline_state.json" in (tmp_path / ".gitignore").read_text()
 
 
+API_KEY = "31337/" + "9f8e7d6c5b4a" * 3 + "3210"
+
+
 @pytest.fixture(scope="module")
 def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int, str]:
     """``cdpo run`` on the demo, cut down to stay fast: 10 people, the Shopify source, one month of
@@ -44,8 +48,12 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int, str]:
         sources = [s for s in document["ingestion"]["sources"] if s["name"] == "shopify"]
         document["ingestion"]["sources"] = [{**s, "start_date": "2024-12-01"} for s in sources]
     (root / "pipeline.yml").write_text(yaml.safe_dump(document, sort_keys=False))
-    set_demo_secrets(load_pipeline(root / "pipeline.yml"))
-    code = run(["run", "-p", str(root), "--yes"])
+    os.environ["TD_API_KEY"] = API_KEY  # the local runtime hands it to td.apikey
+    try:
+        set_demo_secrets(load_pipeline(root / "pipeline.yml"))
+        code = run(["run", "-p", str(root), "--yes"])
+    finally:
+        del os.environ["TD_API_KEY"]
     return root, code, (root / "pipeline_state.json").read_text()
 
 
@@ -77,3 +85,11 @@ def test_demo_logs_and_reports(demo_run: tuple[Path, int, str]) -> None:
     assert "| **TOTAL** |" in report and "cdpo digdag attempt" in report and session in report
     html = (root / "pipeline_report.html").read_text()
     assert html.count("<svg") >= 1 and "<script" not in html
+
+
+def test_the_api_key_is_in_no_file_under_the_pipeline(demo_run: tuple[Path, int, str]) -> None:
+    root = demo_run[0]
+    files = [p for p in root.rglob("*") if p.is_file()]
+    assert any(p.suffix == ".duckdb" for p in files), "the warehouse is scanned too"
+    leaked = [p for p in files if API_KEY.encode() in p.read_bytes()]
+    assert leaked == []

@@ -110,15 +110,20 @@ class Guards:
         return blocked_patterns_for(key_name)
 
     def blocked_sql(self, key_name: str, value_sql: str) -> str:
-        """SQL giving the first matching pattern's text, or NULL when ``value_sql`` is not blocked."""
+        """SQL giving the first matching pattern's text, or NULL when ``value_sql`` is not blocked.
+
+        One combined regex screens every value; the per-pattern tests run only on the few values
+        it matches, to name the pattern that blocked them.
+        """
         patterns = self.patterns(key_name)
         if not patterns:
             return "NULL"
+        combined = "|".join(f"(?:{p})" for p in patterns)
         whens = " ".join(
             f"WHEN regexp_matches({value_sql}, {literal(p)}, 'i') THEN {literal(p)}"
             for p in patterns
         )
-        return f"CASE {whens} END"
+        return f"CASE WHEN regexp_matches({value_sql}, {literal(combined)}, 'i') THEN CASE {whens} END END"
 
 
 @dataclass(frozen=True)

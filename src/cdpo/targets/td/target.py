@@ -75,9 +75,16 @@ class TdTarget(Target):
     @classmethod
     def for_pipeline(cls, pipeline: Any, root: Path, **options: Any) -> TdTarget:
         """The target of a ``target: td`` pipeline: its region's hosts (or explicit endpoints),
-        the key from ``TD_API_KEY``, and its source database for queries that name none.
+        the key from ``TD_API_KEY``, its source database for queries that name none, and its
+        ``td.on_conflict`` choice when pipeline.yml has one (else ``resume``).
         """
-        return cls(pipeline.td.hosts, default_database=pipeline.databases.src, **options)
+        on_conflict = getattr(pipeline.td, "on_conflict", None) or OnConflict.RESUME
+        return cls(
+            pipeline.td.hosts,
+            default_database=pipeline.databases.src,
+            on_conflict=on_conflict,
+            **options,
+        )
 
     def close(self) -> None:
         self.workflow.http.close()

@@ -22,8 +22,7 @@ def _json_path(path: Sequence[str]) -> str:
     """A JSONPath with bracket syntax for keys that are not plain words (``$`` or spaces, §1.3)."""
     parts = []
     for key in path:
-        plain = key.replace("_", "a").isalnum() and key.isascii()
-        parts.append(f".{key}" if plain else '["' + key.replace('"', '\\"') + '"]')
+        parts.append(f".{key}" if _plain(key) else f'["{key}"]')
     return "$" + "".join(parts)
 
 

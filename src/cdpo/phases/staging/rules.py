@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from cdpo.phases.staging.dates import unixtime_sql
 from cdpo.phases.staging.dialects import Dialect
 from cdpo.phases.staging.phones import e164_sql, preclean_sql
+from cdpo.phases.staging.settings import DEFAULT_NULL_TOKENS
 
 __all__ = [
     "EMAIL_PATTERN",
@@ -81,7 +82,7 @@ class RuleContext:
     """What every rule may use besides the column: the dialect and the configured policies."""
 
     dialect: Dialect
-    null_tokens: tuple[str, ...] = ("", "NONE", "NULL", "N/A", "NA", "-")
+    null_tokens: tuple[str, ...] = DEFAULT_NULL_TOKENS
     country: str = "US"
     timezone: str = "UTC"
 

@@ -258,3 +258,17 @@ def test_an_interrupted_run_is_recorded_and_resumable(project: Project) -> None:
     del project.target.handlers["attempt"]
     assert project.cli("run", "--yes").exit_code == 0
     assert project.target.called("push") == 4  # ingestion was pushed once, not again
+
+
+def test_retry_takes_up_a_phase_skipped_after_failure(project: Project) -> None:
+    inject(project, "execute", times=1)
+    assert project.cli("run", "--on-failure", "skip").exit_code == 1
+    assert project.phase("ingestion")["status"] == "skipped"
+    assert project.cli("run", "--yes").exit_code == 1, "run keeps the user's skip"
+    project.target.calls.clear()
+    assert project.cli("retry", "--yes").exit_code == 0
+    assert project.phase("ingestion")["status"] == "completed"
+    assert [a[1] for n, a in project.target.calls if n == "start"] == ["hist", "inc"]
+    assert project.state()["status"] == "completed"
+    refused = project.cli("retry")
+    assert refused.exit_code == 2 and "nothing to retry" in refused.stderr

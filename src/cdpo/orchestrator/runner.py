@@ -132,7 +132,7 @@ class Orchestrator:
                 f"{state.global_config.get('client')!r}, not {self.pipeline.client!r}",
                 hint="Move the state file away to start a new pipeline here.",
             )
-        if options.retry and (state is None or not _failed_phases(state)):
+        if options.retry and (state is None or state.status is RunStatus.COMPLETED):
             raise StateError("nothing to retry: no step has failed", hint="Run `cdpo run`.")
         fresh = state is None or (
             state.status is RunStatus.COMPLETED and not (options.from_phase or options.only)
@@ -166,7 +166,8 @@ class Orchestrator:
         }
 
     def _select(self, options: RunOptions) -> None:
-        """Reset the phases ``--from`` / ``--only`` re-run; re-read what pipeline.yml enables."""
+        """Reset the phases ``--from`` / ``--only`` re-run; re-read what pipeline.yml enables;
+        ``retry`` takes up phases skipped after a failure from their failed step (dbt's retry)."""
         assert self.state is not None
         order = list(PhaseName)
         for name in order:
@@ -176,6 +177,8 @@ class Orchestrator:
             ) or (options.only is name and phase_state.status.finished)
             if rerun or (phase_state.status is Status.SKIPPED and not phase_state.error):
                 phase_state.reset()
+            elif options.retry and phase_state.status is Status.SKIPPED:
+                phase_state.status = Status.FAILED  # skipped after a failure: retry its step
 
     def _selected(self, name: PhaseName, options: RunOptions) -> bool:
         return options.only is None or options.only is name

@@ -44,11 +44,13 @@ def target(tmp_path: Path) -> Iterator[LocalTarget]:
 
 @pytest.fixture(scope="module")
 def retail(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalTarget]:
-    """A target with ``retail_tables`` shared by a module's read-only tests (GENERATE only)."""
+    """``retail_tables`` and a ``products`` table without identifiers, shared by a module's
+    read-only tests (GENERATE only)."""
     local = LocalTarget(tmp_path_factory.mktemp("retail") / "target")
     for database in (STG, CONFIG, OUT):
         local.create_database(database)
     retail_tables(local)
+    make_table(local, "products", "sku VARCHAR, title VARCHAR, time BIGINT", [("S1", "Tea", 1)])
     yield local
     local.close()
 

@@ -10,10 +10,11 @@ import pytest
 
 from cdpo.phases.base import CheckStatus, PhaseContext
 from cdpo.phases.unification import UnificationPhase
+from cdpo.phases.unification.checks import ProjectTables, check_coverage
 from cdpo.targets.local import LocalTarget
 
 from ..ingestion.helpers import write_pipeline
-from .conftest import CONFIG, OUT, STG, U1, U3, generate, retail_tables, rows, run, section
+from .conftest import CONFIG, OUT, STG, T0, U1, U3, generate, retail_tables, rows, run, section
 
 
 def _write_truth(path: Path) -> None:
@@ -134,29 +135,54 @@ def test_validate_passes_and_reports_profiles_histograms_exclusions_and_truth(
     )  # fmt: skip
 
 
-def test_coverage_below_the_threshold_fails(tmp_path: Path, target: LocalTarget, ran) -> None:
-    checks = _validate(tmp_path, target, ran, coverage_threshold=0.95)
-    coverage = checks["unification_coverage"]
+def test_coverage_below_the_threshold_fails(target: LocalTarget, ran) -> None:
+    names = ProjectTables.read(ran.directory)
+    coverage = check_coverage(target, names, 0.95)[-1]
     assert coverage.status is CheckStatus.FAIL
     assert coverage.detail == "90.9% of 11 staged rows carry customer_360 (< 95% required)"
 
 
 def test_missing_outputs_fail(tmp_path: Path, target: LocalTarget, ran) -> None:
+    names = ProjectTables.read(ran.directory)
     target.query(f"ALTER TABLE {OUT}.enriched_orders RENAME TO enriched_orders_away")
+    target.query(f"ALTER TABLE {OUT}.customer_360_lookup RENAME TO customer_360_lookup_away")
     try:
+        failed = [c for c in check_coverage(target, names, 0.9) if c.status is CheckStatus.FAIL]
         checks = _validate(tmp_path, target, ran)
     finally:
         target.query(f"ALTER TABLE {OUT}.enriched_orders_away RENAME TO enriched_orders")
-    failed = [c for c in checks.values() if c.status is CheckStatus.FAIL]
+        target.query(f"ALTER TABLE {OUT}.customer_360_lookup_away RENAME TO customer_360_lookup")
     assert [(c.name, c.detail) for c in failed] == [
         ("unification_enriched", f"{OUT}.enriched_orders does not exist"),
         ("unification_coverage", "63.6% of 11 staged rows carry customer_360 (< 90% required)"),
     ]
-
-
-def test_no_lookup_fails_alone(tmp_path: Path, retail: LocalTarget) -> None:
-    project = generate(tmp_path, retail)  # generated, never run
-    checks = _validate(tmp_path, retail, project)
-    assert [(c.name, c.status) for c in checks.values()] == [
-        ("unification_lookup", CheckStatus.FAIL)
+    # without a lookup nothing else is checked
+    assert [(c.name, c.status, c.detail) for c in checks.values()] == [
+        ("unification_lookup", CheckStatus.FAIL, f"{OUT}.customer_360_lookup does not exist")
     ]
+
+
+def test_incremental_persistent_ids_merge_new_rows_and_keep_old_ids(tmp_path: Path) -> None:
+    """A second, incremental run: a new event ties cookie U3 to b@y.org, so person C joins B;
+    A's persistent id does not change, and B/C keep the older of their two ids."""
+    local = LocalTarget(tmp_path / "target")
+    for database in (STG, CONFIG, OUT):
+        local.create_database(database)
+    retail_tables(local)
+    options = {"id_method": "persistent_id", "update_strategy": "incremental"}
+    project = generate(tmp_path, local, **options)
+    run(local, project)
+    query = f"SELECT event_id, customer_360 FROM {OUT}.enriched_web_events ORDER BY event_id"
+    before = {r["event_id"]: r["customer_360"] for r in rows(local, query)}
+    order = f"SELECT customer_360 FROM {OUT}.enriched_orders WHERE order_id = 'O2'"
+    b_before = rows(local, order)[0]["customer_360"]
+    local.query(f"INSERT INTO {STG}.web_events VALUES ('E5', '{U3}', 'b@y.org', {T0 + 100})")
+    run(local, project)
+    after = {r["event_id"]: r["customer_360"] for r in rows(local, query)}
+    assert after["E1"] == before["E1"] == after["E2"]
+    assert before["E3"] != b_before
+    # B (first seen at T0 + 1) is older than C (T0 + 12): the merged profile keeps B's id
+    assert after["E3"] == after["E5"] == rows(local, order)[0]["customer_360"] == b_before
+    checks = _validate(tmp_path, local, project, **options)
+    assert checks["unification_lookup"].metrics["profiles"] == 2
+    local.close()

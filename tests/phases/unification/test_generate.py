@@ -15,7 +15,7 @@ from cdpo.targets.local import LocalTarget
 from cdpo.unify import load_unify_config
 
 from ..ingestion.helpers import parse_sql, write_pipeline
-from .conftest import CONFIG, OUT, STG, context, generate, make_table, retail_tables
+from .conftest import CONFIG, OUT, STG, context, generate, make_table
 
 
 def _yaml(project, name: str):
@@ -108,12 +108,10 @@ def test_sql_files_parse_as_presto_and_prep_nulls_junk(tmp_path: Path, retail: L
     }  # fmt: skip
 
 
-def test_overrides_keys_order_and_tables_without_keys(tmp_path: Path, target: LocalTarget) -> None:
-    retail_tables(target)
-    make_table(target, "products", "sku VARCHAR, title VARCHAR, time BIGINT", [("S1", "Tea", 1)])
+def test_overrides_keys_order_and_tables_without_keys(tmp_path: Path, retail: LocalTarget) -> None:
     project = generate(
         tmp_path,
-        target,
+        retail,
         tables=["customers", "orders", "web_events", "products"],
         key_columns={"orders": {"order_id": "order_ref"}, "web_events": {"user_email": None}},
         keys=[{"name": "customer_id"}, {"name": "email", "invalid_texts": ["", "n/a"]},

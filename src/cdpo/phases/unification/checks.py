@@ -17,7 +17,7 @@ import yaml
 
 from cdpo.errors import NotFoundError
 from cdpo.phases.base import CheckResult, CheckStatus, PhaseContext
-from cdpo.phases.ingestion import quote
+from cdpo.phases.ingestion import quote, quote_literal
 from cdpo.phases.unification.truth import check_truth
 from cdpo.targets.base import Target
 
@@ -67,78 +67,85 @@ class ProjectTables:
         return self.table(f"{self.id_name}_lookup")
 
 
-def _count(target: Target, sql: str) -> int:
-    return int(target.query(sql).scalar() or 0)
-
-
-def check_lookup(target: Target, names: ProjectTables) -> list[CheckResult]:
-    """The lookup exists, holds ids, and (id, key type) has one row per profile."""
-    where = f"{names.output_database}.{names.id_name}_lookup"
+def _row_counts(target: Target, database: str) -> dict[str, int]:
+    """Table name → rows of ``database`` in one call (empty when the database is missing)."""
     try:
-        target.columns(names.output_database, f"{names.id_name}_lookup")
+        return {t.name: t.row_count for t in target.tables(database)}
     except NotFoundError:
-        return [
-            CheckResult("unification_lookup", CheckStatus.FAIL, f"{where} does not exist", where)
-        ]
+        return {}
+
+
+def _missing(name: str, where: str) -> CheckResult:
+    return CheckResult(name, CheckStatus.FAIL, f"{where} does not exist", where)
+
+
+def check_lookup(target: Target, names: ProjectTables, present: set[str]) -> list[CheckResult]:
+    """The lookup exists, holds ids, and no (id, key type) belongs to two profiles."""
+    where = f"{names.output_database}.{names.id_name}_lookup"
+    if f"{names.id_name}_lookup" not in present:
+        return [_missing("unification_lookup", where)]
     kind = quote(names.kind)
-    row = target.query(f"SELECT COUNT(*), COUNT(DISTINCT {kind}) FROM {names.lookup}").rows[0]
-    ids, profiles = int(row[0]), int(row[1])
-    status = CheckStatus.PASS if ids else CheckStatus.FAIL
-    results = [
+    ids, profiles, duplicated = (int(v) for v in target.query(
+        f"SELECT COUNT(*), COUNT(DISTINCT {kind}), (SELECT COUNT(*) FROM (SELECT id FROM "
+        f"{names.lookup} GROUP BY id, id_key_type HAVING COUNT(DISTINCT {kind}) > 1) AS d) "
+        f"FROM {names.lookup}"
+    ).rows[0])  # fmt: skip
+    ratio = round(ids / profiles, 3) if profiles else 0.0
+    return [
         CheckResult(
-            "unification_lookup", status, f"{ids} ids in {profiles} profiles", where,
-            {"ids": ids, "profiles": profiles, "merge_ratio": round(ids / profiles, 3) if profiles else 0.0},
-        )
-    ]  # fmt: skip
-    duplicated = _count(
-        target,
-        f"SELECT COUNT(*) FROM (SELECT id, id_key_type FROM {names.lookup} "
-        f"GROUP BY id, id_key_type HAVING COUNT(DISTINCT {kind}) > 1) AS d",
-    )
-    results.append(
+            "unification_lookup", CheckStatus.PASS if ids else CheckStatus.FAIL,
+            f"{ids} ids in {profiles} profiles", where,
+            {"ids": ids, "profiles": profiles, "merge_ratio": ratio},
+        ),
         CheckResult(
             "unification_lookup_unique",
             CheckStatus.PASS if duplicated == 0 else CheckStatus.FAIL,
-            f"{duplicated} ids belong to more than one profile",
-            where,
+            f"{duplicated} ids belong to more than one profile", where,
             {"ids_in_several_profiles": duplicated},
-        )
+        ),
+    ]  # fmt: skip
+
+
+def _with_id(
+    target: Target, names: ProjectTables, enriched: list[str]
+) -> dict[str, tuple[int, int]]:
+    """Enriched table → (rows, rows with an id), in one query."""
+    if not enriched:
+        return {}
+    id_column = quote(names.id_name)
+    union = " UNION ALL ".join(
+        f"SELECT {quote_literal(t)} AS t, COUNT(*) AS n, COUNT({id_column}) AS k FROM {names.table(t)}"
+        for t in enriched
     )
-    return results
-
-
-def _check_enriched(
-    target: Target, names: ProjectTables, table: tuple[str, str, str]
-) -> tuple[CheckResult, int, int]:
-    """One enriched table: it exists and holds every staged row; (result, staged rows, with id)."""
-    database, staged, enriched = table
-    where = f"{names.output_database}.{enriched}"
-    source = _count(target, f"SELECT COUNT(*) FROM {quote(database)}.{quote(staged)}")
-    try:
-        target.columns(names.output_database, enriched)
-    except NotFoundError:
-        failed = CheckResult(
-            "unification_enriched", CheckStatus.FAIL, f"{where} does not exist", where
-        )
-        return failed, source, 0
-    rows, with_id = target.query(
-        f"SELECT COUNT(*), COUNT({quote(names.id_name)}) FROM {names.table(enriched)}"
-    ).rows[0]
-    status = CheckStatus.PASS if rows == source else CheckStatus.FAIL
-    detail = f"{rows} rows, {with_id} with an id (staged: {source})"
-    metrics = {"rows": int(rows), "with_id": int(with_id)}
-    return CheckResult("unification_enriched", status, detail, where, metrics), source, int(with_id)
+    return {t: (int(n), int(k)) for t, n, k in target.query(union).rows}
 
 
 def check_coverage(target: Target, names: ProjectTables, threshold: float) -> list[CheckResult]:
     """Per enriched table: it exists and holds its staged rows; overall share of staged rows with
     an id (a missing enriched table counts as rows without one)."""
+    staged_rows = {db: _row_counts(target, db) for db in {d for d, _, _ in names.tables}}
+    present = set(_row_counts(target, names.output_database))
+    counts = _with_id(target, names, [e for _, _, e in names.tables if e in present])
     results, per_table, total, covered = [], {}, 0, 0
-    for table in names.tables:
-        result, source, with_id = _check_enriched(target, names, table)
-        results.append(result)
-        per_table[table[1]] = round(with_id / source, 4) if source else 1.0
+    for database, staged, enriched in names.tables:
+        where, source = f"{names.output_database}.{enriched}", staged_rows[database].get(staged, 0)
+        if enriched in counts:
+            rows, with_id = counts[enriched]
+            status = CheckStatus.PASS if rows == source else CheckStatus.FAIL
+            detail = f"{rows} rows, {with_id} with an id (staged: {source})"
+            metrics = {"rows": rows, "with_id": with_id}
+            results.append(CheckResult("unification_enriched", status, detail, where, metrics))
+        else:
+            with_id = 0
+            results.append(_missing("unification_enriched", where))
+        per_table[staged] = round(with_id / source, 4) if source else 1.0
         total, covered = total + source, covered + with_id
+    return [*results, _coverage_result(names, total, covered, threshold, per_table)]
+
+
+def _coverage_result(
+    names: ProjectTables, total: int, covered: int, threshold: float, per_table: dict[str, float]
+) -> CheckResult:
     coverage = covered / total if total else 0.0
     status = CheckStatus.PASS if total and coverage >= threshold else CheckStatus.FAIL
     detail = (
@@ -147,11 +154,10 @@ def check_coverage(target: Target, names: ProjectTables, threshold: float) -> li
     )
     metrics = {"coverage": round(coverage, 4), "rows": total, "rows_with_id": covered,
                "threshold": threshold, "per_table": per_table}  # fmt: skip
-    results.append(CheckResult("unification_coverage", status, detail, None, metrics))
-    return results
+    return CheckResult("unification_coverage", status, detail, None, metrics)
 
 
-def _histograms(target: Target, names: ProjectTables) -> dict[str, dict[int, int]]:
+def _histograms(target: Target, names: ProjectTables, profiles: int) -> dict[str, dict[int, int]]:
     """Per key: {ids of that key in one profile: profiles}, zero included (TD's histogram_<key>)."""
     kind = quote(names.kind)
     rows = target.query(
@@ -159,17 +165,20 @@ def _histograms(target: Target, names: ProjectTables) -> dict[str, dict[int, int
         f"COUNT(DISTINCT id) AS n FROM {names.lookup} GROUP BY {kind}, id_key_type) AS per "
         "GROUP BY id_key_type, n ORDER BY id_key_type, n"
     ).rows
-    profiles = _count(target, f"SELECT COUNT(DISTINCT {kind}) FROM {names.lookup}")
     histograms: dict[str, dict[int, int]] = {key: {} for key in names.keys}
     for ns, n, count in rows:
         histograms[names.keys[int(ns) - 1]][int(n)] = int(count)
-    for histogram in histograms.values():
-        histogram[0] = profiles - sum(histogram.values())
-        histogram.update(dict(sorted(histogram.items())))
-    return histograms
+    return {
+        key: dict(sorted({0: profiles - sum(h.values()), **h}.items()))
+        for key, h in histograms.items()
+    }
 
 
-def check_profiles(target: Target, names: ProjectTables) -> CheckResult:
+def _bucket(n: int) -> str:
+    return "1" if n == 1 else "2" if n == 2 else "3-5" if n <= 5 else "6-10" if n <= 10 else "11+"
+
+
+def check_profiles(target: Target, names: ProjectTables, profiles: int) -> CheckResult:
     """Largest profile, merge-size buckets and per-key histograms; WARN on an oversized profile."""
     kind = quote(names.kind)
     sizes = target.query(
@@ -177,16 +186,12 @@ def check_profiles(target: Target, names: ProjectTables) -> CheckResult:
         f"GROUP BY {kind}) AS s GROUP BY n ORDER BY n"
     ).rows
     largest = max((int(n) for n, _ in sizes), default=0)
-    buckets = {"1": 0, "2": 0, "3-5": 0, "6-10": 0, "11+": 0}
+    buckets = dict.fromkeys(("1", "2", "3-5", "6-10", "11+"), 0)
     for n, count in sizes:
-        n = int(n)
-        label = (
-            "1" if n == 1 else "2" if n == 2 else "3-5" if n <= 5 else "6-10" if n <= 10 else "11+"
-        )
-        buckets[label] += int(count)
+        buckets[_bucket(int(n))] += int(count)
     status = CheckStatus.WARN if largest > LARGE_PROFILE_IDS else CheckStatus.PASS
     metrics = {"largest_profile": largest, "merge_sizes": buckets,
-               "histograms": _histograms(target, names)}  # fmt: skip
+               "histograms": _histograms(target, names, profiles)}  # fmt: skip
     detail = f"largest profile holds {largest} ids"
     return CheckResult("unification_profiles", status, detail, names.lookup, metrics)
 
@@ -195,19 +200,14 @@ def check_exclusions(target: Target, names: ProjectTables) -> CheckResult:
     """The junk values the guard kept out of merging (the prep workflow's exclusions table)."""
     table = f"{names.id_name}_exclusions"
     where = f"{names.prep_database}.{table}"
-    try:
-        target.columns(names.prep_database, table)
-    except NotFoundError:
-        return CheckResult(
-            "unification_exclusions", CheckStatus.FAIL, f"{where} does not exist", where
-        )
-    result = target.query(
+    count = _row_counts(target, names.prep_database).get(table)
+    if count is None:
+        return _missing("unification_exclusions", where)
+    listed = target.query(
         "SELECT key_name, key_value, pattern, source_table, row_count "
         f"FROM {quote(names.prep_database)}.{quote(table)} "
         f"ORDER BY row_count DESC, key_name, key_value LIMIT {MAX_LISTED_EXCLUSIONS}"
-    )
-    count = _count(target, f"SELECT COUNT(*) FROM {quote(names.prep_database)}.{quote(table)}")
-    listed = result.records()
+    ).records()
     shown = ", ".join(f"{r['key_name']}={r['key_value']!r}" for r in listed[:5])
     detail = f"{count} junk values kept out of merging" + (f": {shown}" if shown else "")
     return CheckResult(
@@ -218,14 +218,14 @@ def check_exclusions(target: Target, names: ProjectTables) -> CheckResult:
 
 def check_unification(context: PhaseContext, directory: Path) -> list[CheckResult]:
     """Every check of the unification phase, on the project in ``directory``."""
-    settings = context.pipeline.unification
+    settings, target = context.pipeline.unification, context.target
     names = ProjectTables.read(directory)
-    results = check_lookup(context.target, names)
+    results = check_lookup(target, names, set(_row_counts(target, names.output_database)))
     if results[0].status is CheckStatus.FAIL:
         return results
-    results += check_coverage(context.target, names, settings.coverage_threshold)
-    results.append(check_profiles(context.target, names))
-    results.append(check_exclusions(context.target, names))
+    results += check_coverage(target, names, settings.coverage_threshold)
+    results.append(check_profiles(target, names, results[0].metrics["profiles"]))
+    results.append(check_exclusions(target, names))
     if settings.truth_file:
         results.append(check_truth(context, names.tables, names.output_database, names.id_name))
     return results

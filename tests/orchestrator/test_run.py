@@ -99,3 +99,20 @@ def test_only_and_from_rerun_the_chosen_phases(project: Project) -> None:
     ]
     bad = project.cli("run", "--only", "stagin")
     assert bad.exit_code == 2 and "Did you mean 'staging'?" in bad.stderr
+
+
+def test_unusable_state_files_are_refused_with_a_way_out(project: Project) -> None:
+    state_file = project.root / "pipeline_state.json"
+    state_file.write_text("{not json")
+    result = project.cli("run", "--yes")
+    assert result.exit_code == 2 and "unreadable state file" in result.stderr
+    assert "Move pipeline_state.json away" in result.stderr
+    state_file.write_text('{"schema_version": 99}')
+    assert "schema_version 99 is not supported" in project.cli("status").stderr
+    state_file.unlink()
+    project.cli("run", "--yes")
+    (project.root / "pipeline.yml").write_text(
+        (project.root / "pipeline.yml").read_text().replace("northwind_retail", "contoso_bank")
+    )
+    other = project.cli("run", "--yes")
+    assert other.exit_code == 2 and "belongs to client 'northwind_retail'" in other.stderr

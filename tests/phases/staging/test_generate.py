@@ -213,6 +213,7 @@ def test_tables_default_to_the_hist_union_outputs(tmp_path: Path) -> None:
     ("section", "message"),
     [
         ({"default_country": "XX"}, "'XX' is not a supported phone country; valid: AU, BR"),
+        ({"rules": {"orders": {"default_country": "uk"}}}, "'uk' is not a supported phone country"),
         ({"rules": {"ghost": {}}}, "rules for ghost, which is not staged; staged: orders"),
         (
             {"rules": {"orders": {"depends_on": ["nope"]}}},

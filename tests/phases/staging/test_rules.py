@@ -214,16 +214,15 @@ def test_metadata_columns(staged: dict[str, list[dict[str, Any]]]) -> None:
     assert len(row["load_timestamp"]) == 19 and row["load_timestamp"][:2] == "20"
 
 
-def test_another_default_country_zone_and_null_token_set(
-    tmp_path: Path, target: LocalTarget
-) -> None:
+def test_a_table_country_a_zone_and_a_null_token_set(tmp_path: Path, target: LocalTarget) -> None:
     values = [p[0] for p in PHONES_GB] + ["2024-07-01 12:00:00", "2024-07-01T12:00:00+02:00"]
     tokens = ["unknown", "NA", " ? "] + ["kept"] * (len(values) - 3)
     make_table(target, "uk_people_histunion", "case_id BIGINT, v VARCHAR, d VARCHAR, n VARCHAR, time BIGINT",
                [(i, v, v, tokens[i], T0) for i, v in enumerate(values)])  # fmt: skip
-    rules = {"uk_people": {"columns": {"v": "phone", "d": "date", "n": "id", "case_id": "keep"}}}
-    project = generate(tmp_path, target, tables=["uk_people_histunion"], default_country="gb",
-                       timezone="Europe/London", null_tokens=["", "Unknown", "?"], rules=rules)  # fmt: skip
+    rules = {"uk_people": {"columns": {"v": "phone", "d": "date", "n": "id", "case_id": "keep"},
+                           "default_country": "gb"}}  # fmt: skip
+    project = generate(tmp_path, target, tables=["uk_people_histunion"], timezone="Europe/London",
+                       null_tokens=["", "Unknown", "?"], rules=rules)  # fmt: skip
     run(target, project)
     got = rows(target, f"SELECT v_std, d_std, n FROM {STG}.uk_people ORDER BY case_id")
     assert [r["v_std"] for r in got[: len(PHONES_GB)]] == [e for _, e in PHONES_GB]

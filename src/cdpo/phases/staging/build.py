@@ -79,9 +79,11 @@ def _joined(
     return tuple(picked)
 
 
-def _context(model: StagingModel, dialect: Dialect) -> RuleContext:
+def _context(model: StagingModel, table: StagingTable, dialect: Dialect) -> RuleContext:
+    """The policies of ``table``'s rules: pipeline-wide, with the table's own phone country."""
     settings = model.settings
-    return RuleContext(dialect, settings.null_tokens, settings.default_country, settings.timezone)
+    country = table.rules.default_country or settings.default_country
+    return RuleContext(dialect, settings.null_tokens, country, settings.timezone)
 
 
 def _outputs(
@@ -112,7 +114,7 @@ def _kept(settings: Any, table: StagingTable, live: list[Column]) -> list[Column
 
 def build_queries(model: StagingModel, target: Target) -> list[TableQuery]:
     """Classify every input from its live schema and sample, and build its rules' outputs (Presto)."""
-    settings, ctx = model.settings, _context(model, PRESTO)
+    settings = model.settings
     queries: list[TableQuery] = []
     built: dict[str, dict[str, str]] = {}
     for table in model.tables:
@@ -121,7 +123,7 @@ def build_queries(model: StagingModel, target: Target) -> list[TableQuery]:
         sample = _sample(target, table, kept, settings.sample_rows)
         specs = tuple(classify_columns(kept, sample, table.rules.columns))
         dropped = tuple(c.name for c in live if c not in kept)
-        joined = _joined(target, table, built)
+        joined, ctx = _joined(target, table, built), _context(model, table, PRESTO)
         outputs, prepared = _outputs(ctx, table, specs), _prepared(ctx, specs)
         query = TableQuery(table, specs, dropped, outputs, prepared, joined)
         query.check()
@@ -132,7 +134,7 @@ def build_queries(model: StagingModel, target: Target) -> list[TableQuery]:
 
 def in_dialect(model: StagingModel, query: TableQuery, dialect: Dialect) -> TableQuery:
     """The same table with its rules rendered for ``dialect`` (one definition, two engines)."""
-    ctx = _context(model, dialect)
+    ctx = _context(model, query.table, dialect)
     outputs, prepared = _outputs(ctx, query.table, query.columns), _prepared(ctx, query.columns)
     return TableQuery(
         query.table, query.columns, query.dropped, outputs, prepared, query.joined, dialect

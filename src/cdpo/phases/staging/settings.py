@@ -40,6 +40,18 @@ DEFAULT_NULL_TOKENS = ("", "NONE", "NULL", "N/A", "NA", "-")
 """Values meaning "no value", compared after TRIM and UPPER (spec §1.3, §6.1: NA included)."""
 
 
+def _phone_country(value: str) -> str:
+    """The ISO code of a supported phone country, upper-cased; else a ValueError listing them."""
+    from cdpo.phases.staging.phones import COUNTRIES
+
+    code = value.upper()
+    if code not in COUNTRIES:
+        raise ValueError(
+            f"'{value}' is not a supported phone country; valid: {', '.join(sorted(COUNTRIES))}"
+        )
+    return code
+
+
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -90,6 +102,15 @@ class TableRules(_Section):
     depends_on: tuple[Annotated[str, StringConstraints(pattern=_NAME)], ...] = Field(
         default=(), description="Staging tables that must be built first (their wave runs earlier)."
     )
+    default_country: str | None = Field(
+        default=None,
+        description="Phone country of this table's national numbers; default: staging's.",
+    )
+
+    @field_validator("default_country")
+    @classmethod
+    def _known_country(cls, value: str | None) -> str | None:
+        return None if value is None else _phone_country(value)
 
 
 class StagingSettings(_Section):
@@ -175,11 +196,4 @@ class StagingSettings(_Section):
     @field_validator("default_country")
     @classmethod
     def _known_country(cls, value: str) -> str:
-        from cdpo.phases.staging.phones import COUNTRIES
-
-        code = value.upper()
-        if code not in COUNTRIES:
-            raise ValueError(
-                f"'{value}' is not a supported phone country; valid: {', '.join(sorted(COUNTRIES))}"
-            )
-        return code
+        return _phone_country(value)

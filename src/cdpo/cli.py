@@ -265,11 +265,11 @@ def _run_pipeline(
     from cdpo.orchestrator import execute_and_report
     from cdpo.printers.pipeline import ProgressView, PromptDecider, print_run_result
 
-    interactive = not (yes or on_failure or as_json) and sys.stdin.isatty()
+    interactive = not as_json and sys.stdin.isatty()
     with ProgressView(as_json=as_json) as view:
-        decider = PromptDecider(view) if interactive else None
+        prompt = PromptDecider(view) if interactive else None
         result, report = execute_and_report(
-            pipeline, options, decider=decider, listeners=[view], yes=yes, on_failure=on_failure
+            pipeline, options, prompt=prompt, listeners=[view], yes=yes, on_failure=on_failure
         )
     if not as_json:
         print_run_result(result, report)
@@ -353,14 +353,14 @@ def demo(
     from cdpo.orchestrator import run_demo
     from cdpo.printers.pipeline import ProgressView, PromptDecider, print_demo, print_run_result
 
-    interactive = not (yes or as_json) and sys.stdin.isatty()
+    interactive = not as_json and sys.stdin.isatty()
     with ProgressView(as_json=as_json) as view:
         done = run_demo(
             Path(directory),
             size=size,
             yes=yes,
             listeners=[view],
-            decider=PromptDecider(view) if interactive else None,
+            prompt=PromptDecider(view) if interactive else None,
             on_ready=None if as_json else print_demo,
         )
     if not as_json:

@@ -126,3 +126,25 @@ def test_api_key_is_found_in_no_file_under_the_pipeline(
         data = path.read_bytes()
         assert other.encode() not in data and key.encode() not in data, path
     assert "401 for apikey ****" in (project.root / "pipeline_state.json").read_text()
+
+
+def test_the_user_is_asked_only_when_no_policy_decides(project: Project) -> None:
+    from cdpo.orchestrator import execute_and_report
+
+    project.target.outcomes["hist"] = AttemptStatus.ERROR
+    prompt = Scripted(Choice.ABORT)
+    execute_and_report(project.root, prompt=prompt)
+    assert [d.situation for d in prompt.asked] == [Situation.SESSION_ERROR]
+    for flags in ({"yes": True}, {"on_failure": "skip"}):
+        (project.root / "pipeline_state.json").unlink()
+        prompt = Scripted()
+        execute_and_report(project.root, prompt=prompt, **flags)  # type: ignore[arg-type]
+        assert prompt.asked == []
+    pipeline = project.root / "pipeline.yml"
+    pipeline.write_text(pipeline.read_text() + "  on_failure: abort\n")
+    (project.root / "pipeline_state.json").unlink()
+    prompt = Scripted()
+    result, _ = execute_and_report(project.root, prompt=prompt)
+    assert prompt.asked == [] and result.state.decisions[-1].by.startswith(
+        "policy(on_failure=abort"
+    )

@@ -88,14 +88,19 @@ def execute_and_report(
     path: Path | str = ".",
     options: RunOptions | None = None,
     *,
-    decider: Decider | None = None,
+    prompt: Decider | None = None,
     listeners: Sequence[Listener] = (),
     yes: bool = False,
     on_failure: str | None = None,
 ) -> tuple[RunResult, Path]:
-    """``run_pipeline`` with the unattended policy of the flags, then the (partial) report."""
-    if decider is None:
-        decider = policy_for(load_pipeline(find_pipeline(path)), yes=yes, on_failure=on_failure)
+    """``run_pipeline``, then the (partial) report.
+
+    Decisions go to ``prompt`` (the user) only when nothing else decides: no ``yes``, no
+    ``on_failure`` flag and ``orchestration.on_failure: ask``; otherwise the policy decides.
+    """
+    policy = policy_for(load_pipeline(find_pipeline(path)), yes=yes, on_failure=on_failure)
+    ask = prompt is not None and not yes and policy.on_failure == "ask"
+    decider: Decider = prompt if ask and prompt is not None else policy
     try:
         result = run_pipeline(path, options, decider=decider, listeners=listeners)
     except BaseException:

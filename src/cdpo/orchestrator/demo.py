@@ -166,7 +166,7 @@ def run_demo(
     size: str = "small",
     people: int | None = None,
     yes: bool = True,
-    decider: Any = None,
+    prompt: Any = None,
     listeners: Sequence[Any] = (),
     on_ready: Any = None,
 ) -> DemoResult:
@@ -183,7 +183,7 @@ def run_demo(
     if on_ready is not None:
         on_ready(project)
     set_demo_secrets(load_pipeline(project.pipeline))
-    result, report = execute_and_report(project.root, decider=decider, listeners=listeners, yes=yes)
+    result, report = execute_and_report(project.root, prompt=prompt, listeners=listeners, yes=yes)
     return DemoResult(project, result, report)
 
 

@@ -15,7 +15,7 @@ def open_target(pipeline: Any, root: Path) -> Target:
     """The ``local`` or ``td`` target of ``pipeline``, rooted at the pipeline's directory.
 
     Raises:
-        ConfigError: the target is not available in this version of cdpo.
+        ConfigError: the local replay mapping named in pipeline.yml does not exist.
     """
     root = Path(root)
     if pipeline.target == "local":
@@ -32,13 +32,6 @@ def open_target(pipeline: Any, root: Path) -> Target:
                 hint="Point local.replay at a YAML file mapping tables to local files.",
             )
         return LocalTarget(root, warehouse, replay=replay)
-    try:
-        from cdpo.targets.td import TdTarget
-    except ImportError:
-        raise ConfigError(
-            "the td target is not available in this version of cdpo",
-            file=root / "pipeline.yml",
-            field="target",
-            hint="Use `target: local` to run the pipeline on this machine.",
-        ) from None
+    from cdpo.targets.td import TdTarget
+
     return TdTarget.for_pipeline(pipeline, root)

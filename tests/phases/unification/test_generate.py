@@ -153,6 +153,7 @@ def test_overrides_keys_order_and_tables_without_keys(tmp_path: Path, retail: Lo
         ({"tables": ["orders"], "key_columns": {"orders": {"customer_id": None}}}, ConfigError,
          "no staged table has an identifier column"),
         ({"target_database": "cdp_unification_"}, ConfigError, "target_database"),
+        ({"name": "email"}, ConfigError, "customers already has a column 'email'"),
     ],
 )  # fmt: skip
 def test_bad_inputs_fail_before_any_file_is_written(

@@ -256,6 +256,13 @@ def _discover(
     live = _live_columns(target, database, name)
     if "time" not in {c.name for c in live}:
         raise GenerateError(f"unification: {database}.{name} has no 'time' column; TD requires one")
+    if settings.name in {c.name for c in live}:
+        raise ConfigError(
+            f"{database}.{name} already has a column {settings.name!r}, the id column enriched "
+            "tables add",
+            field="unification.name",
+            hint="Choose another unification name, e.g. customer_360.",
+        )
     sample = _sample(target, database, name, live, settings.sample_rows)
     found = discover_columns(live, sample, name)
     pairs = _apply_overrides(name, live, found, settings.key_columns.get(name, {}))

@@ -21,6 +21,7 @@ from cdpo.orchestrator.decisions import Choice, Situation
 from cdpo.orchestrator.events import EventKind
 from cdpo.orchestrator.plan import PhaseAvailability, phase_availability
 from cdpo.phases import Phase, PhaseName
+from cdpo.sql import quote_identifier
 from cdpo.targets import Target
 
 if TYPE_CHECKING:
@@ -148,7 +149,8 @@ def _check_table(target: Target, table: str) -> Iterator[Finding]:
     if info is None or info.row_count == 0:
         yield Finding(Severity.WARNING, "has_data", "the table is empty", table)
     else:
-        newest = target.query(f'SELECT MAX("time") FROM "{database}"."{name}"').scalar()
+        where = f"{quote_identifier(database)}.{quote_identifier(name)}"
+        newest = target.query(f'SELECT MAX("time") FROM {where}').scalar()
         age_days = (time.time() - (newest or 0)) / 86400
         if age_days > STALE_AFTER_DAYS:
             yield Finding(

@@ -1,7 +1,8 @@
 """The SQL of one staging table, in the order clean → join → dedupe (spec §1.2, §1.4).
 
-``cleaned_data`` applies every rule; ``joined_data`` LEFT JOINs dimensions on cleaned columns;
-``final_data`` numbers rows per cleaned key, latest first. Rows whose keys are all NULL are kept as
+``source_data`` reads the window and prepares each column once (trim, null tokens, a phone's
+digits); ``cleaned_data`` applies every rule; ``joined_data`` LEFT JOINs dimensions on cleaned
+columns; ``final_data`` numbers rows per cleaned key, latest first. Rows whose keys are all NULL are kept as
 they are: nothing identifies them, so they are never merged (spec §6.8: NULL handled explicitly).
 The watermark window comes from ``${td.last_results.lo/hi}``, read before the load (race-free, as
 hist-union does); the upsert compares a length-prefixed key, so ``('ab','c')`` ≠ ``('a','bc')``.

@@ -149,3 +149,19 @@ def test_a_refused_connection_is_transient() -> None:
     transport = _transport(f"http://127.0.0.1:{port}")
     with pytest.raises(TransientTargetError, match=r"GET http://127\.0\.0\.1"):
         transport.json("GET", "/api/version")
+
+
+def test_a_500_body_is_transient_and_retried_only_when_idempotent(http_server: HTTPServer) -> None:
+    body = {"message": "Internal Server Error", "status": 500}  # Digdag's generic error body
+    http_server.expect_request("/api/attempts/1").respond_with_json(body, status=500)
+    http_server.expect_request("/api/attempts/1/kill", method="POST").respond_with_json(
+        body, status=500
+    )
+    transport = _transport(http_server.url_for(""), retry=RetryPolicy(3, 0, 0, 0))
+    with pytest.raises(
+        TransientTargetError, match="GET /api/attempts/1: 500 Internal Server Error"
+    ):
+        transport.json("GET", "/api/attempts/1")
+    with pytest.raises(TransientTargetError, match="POST /api/attempts/1/kill: 500"):
+        transport.request("POST", "/api/attempts/1/kill", json={})
+    assert [r.method for r, _ in http_server.log] == ["GET", "GET", "GET", "POST"]

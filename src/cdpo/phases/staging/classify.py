@@ -18,7 +18,7 @@ from cdpo.targets.base import Column
 __all__ = ["classify_column", "classify_columns", "json_keys"]
 
 _AMOUNT_WORDS = ("price", "amount", "tax", "discount", "total", "cost", "revenue", "subtotal")
-_ID_WORDS = ("id", "uuid", "guid", "key", "token", "sku", "code")
+_ID_WORDS = ("id", "uuid", "guid", "key", "token", "sku", "code", "no", "number", "num", "ref")
 _DATE_WORDS = ("date", "at", "timestamp", "dob", "birthday", "birthdate", "datetime", "time")
 _JSON_WORDS = ("json", "attributes", "attr", "metadata", "details", "properties", "payload")
 _PHONE_WORDS = ("phone", "mobile", "tel", "telephone", "cell", "msisdn")

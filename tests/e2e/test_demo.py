@@ -85,6 +85,8 @@ def test_demo_logs_and_reports(demo_run: tuple[Path, int, str]) -> None:
     assert "| **TOTAL** |" in report and "cdpo digdag attempt" in report and session in report
     html = (root / "pipeline_report.html").read_text()
     assert html.count("<svg") >= 1 and "<script" not in html
+    if "unification" in state["phases"] and state["phases"]["unification"]["checks"]:
+        assert "unification_truth" in report, "the demo scores merges against the true identities"
 
 
 def test_the_api_key_is_in_no_file_under_the_pipeline(demo_run: tuple[Path, int, str]) -> None:

@@ -97,7 +97,12 @@ def _pipeline_document(dataset: Any, implemented: Sequence[PhaseName]) -> dict[s
         PhaseName.INGESTION: lambda: {"sources": _sources(dataset)},
         PhaseName.HIST_UNION: lambda: {"tables": "all"},
         PhaseName.STAGING: lambda: {"engine": "presto"},
-        PhaseName.UNIFICATION: lambda: {"name": "customer_360", "id_method": "canonical_id"},
+        PhaseName.UNIFICATION: lambda: {
+            "name": "customer_360",
+            "id_method": "canonical_id",
+            # The data set's true identities: VALIDATE scores the merges (precision, recall).
+            "truth_file": f"data/{dataset.truth_path}",
+        },
     }
     for phase in PhaseName:
         if phase in implemented:

@@ -246,3 +246,20 @@ def test_plan_matches_generate(tmp_path: Path) -> None:
         write_pipeline(tmp_path, ingestion={"sources": [{**_START, **FAMILIES["klaviyo"]}]})
     )
     assert (plan.files, plan.tables, plan.runs) == (project.files, project.tables, project.runs)
+
+
+@pytest.mark.parametrize("delimiter", [",", "\t", "|"])
+def test_sftp_delimiter_is_written_as_a_literal(tmp_path: Path, delimiter: str) -> None:
+    # The load file is templated as text before it is parsed: a `${fld_delimiter}` param would
+    # render as `delimiter: ,`, which is not YAML.
+    source = {
+        **FAMILIES["sftp"],
+        "options": {**FAMILIES["sftp"]["options"], "delimiter": delimiter},
+    }
+    _, directory = _generate(tmp_path, source)
+    text = (directory / "config/partner_stores_load.yml").read_text()
+    assert "fld_delimiter" not in text
+    assert (
+        _yaml(directory / "config/partner_stores_load.yml")["in"]["parser"]["delimiter"]
+        == delimiter
+    )

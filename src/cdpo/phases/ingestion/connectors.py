@@ -130,7 +130,9 @@ def _sftp(source: SourceSettings, obj: ObjectSettings) -> dict[str, Any]:
             "charset": "UTF-8",
             "newline": "CRLF",
             "type": "csv",
-            "delimiter": "${fld_delimiter}",
+            # Written as a literal, not as a `${fld_delimiter}` param: the file is templated as text
+            # before it is parsed, and a bare `delimiter: ,` is not valid YAML.
+            "delimiter": str(source.options.get("delimiter", ",")),
             "quote": '"',
             "escape": '"',
             "default_timezone": "UTC",

@@ -238,7 +238,6 @@ def _files_workflow(source: SourceModel, src_database: str) -> dict[str, Any]:
             "database": "${target_database}",
             "table": item.table_name,
             "file_path": obj.path,
-            "fld_delimiter": str(source.settings.options.get("delimiter", ",")),
             "mode": item.mode,
         }
         body[f"+load_{item.table_name}"] = {

@@ -111,12 +111,13 @@ def test_metric_maps_become_charts_with_percentages_for_ratios() -> None:
             name="unification_coverage",
             status="pass",
             detail="ok",
-            metrics={"per_table": {"orders": 0.955, "customers": 1.0}},
+            metrics={"per_table": {"orders": 0.955, "customers": 1.0}, "ids": {"a": 1}},
         ),
     ]
     sections = build_sections(state)
     html, markdown = render_html(sections), render_markdown(sections)
-    assert "unification_profiles: merge_sizes" in html and "40 merge sizes" in html
+    assert "unification_profiles: merge_sizes" in html and "| 1 | 40 |" in markdown
     assert "95.5%" in html and "| orders | 95.5% |" in markdown
+    assert "| customers | 100.0% |" in markdown and "| a | 1 |" in markdown
     assert "nested" not in html
     assert "largest_profile=2" in markdown

@@ -49,7 +49,7 @@ class Chart:
         """A bar's value as printed next to it."""
         if self.unit == "%":
             return f"{value:.1%}"
-        return f"{human_rows(int(value))} {self.unit}"
+        return f"{human_rows(int(value))} {self.unit}".rstrip()
 
 
 @dataclass(frozen=True)
@@ -216,8 +216,8 @@ def _metric_charts(check: str, metrics: dict[str, object]) -> list[Block]:
         if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in value.values()):
             continue
         bars = tuple((str(k), float(v)) for k, v in value.items())
-        ratio = all(0 <= v <= 1 for _, v in bars) and any(v != int(v) for _, v in bars)
-        charts.append(Chart(f"{check}: {key}", bars, "%" if ratio else key.replace("_", " ")))
+        ratio = all(isinstance(v, float) and 0 <= v <= 1 for v in value.values())
+        charts.append(Chart(f"{check}: {key}", bars, "%" if ratio else ""))
     return charts
 
 

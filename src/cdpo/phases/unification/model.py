@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cdpo.errors import ConfigError, GenerateError, NotFoundError, did_you_mean
+from cdpo.phases.common import sample_values
 from cdpo.phases.ingestion import quote, split_table
 from cdpo.phases.unification.discover import DiscoveredColumn, discover_columns
 from cdpo.phases.unification.settings import UnificationKey, UnificationSettings
@@ -203,23 +204,6 @@ def _live_columns(target: Target, database: str, table: str) -> list[Column]:
         ) from None
 
 
-def _sample(
-    target: Target, database: str, table: str, columns: list[Column], rows: int
-) -> dict[str, list[str]]:
-    """Up to ``rows`` rows of the scalar columns, as text, nulls left out."""
-    wanted = [c for c in columns if not c.type.lower().startswith(("array", "map", "row", "json"))]
-    if not wanted:
-        return {}
-    select = ", ".join(f"CAST({quote(c.name)} AS VARCHAR) AS {quote(c.name)}" for c in wanted)
-    result = target.query(f"SELECT {select} FROM {quote(database)}.{quote(table)} LIMIT {rows}")
-    sample: dict[str, list[str]] = {c.name: [] for c in wanted}
-    for row in result.rows:
-        for column, value in zip(result.columns, row, strict=True):
-            if value is not None:
-                sample[column].append(str(value))
-    return sample
-
-
 def _apply_overrides(
     table: str, live: list[Column], found: list[DiscoveredColumn], overrides: Mapping[str, Any]
 ) -> tuple[tuple[str, str], ...]:
@@ -263,7 +247,7 @@ def _discover(
             field="unification.name",
             hint="Choose another unification name, e.g. customer_360.",
         )
-    sample = _sample(target, database, name, live, settings.sample_rows)
+    sample = sample_values(target, database, name, live, settings.sample_rows)
     found = discover_columns(live, sample, name)
     pairs = _apply_overrides(name, live, found, settings.key_columns.get(name, {}))
     return UnifiedTable(database, name, pairs, tuple(found))

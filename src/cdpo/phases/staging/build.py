@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from cdpo.errors import GenerateError, NotFoundError
+from cdpo.phases.common import sample_values
 from cdpo.phases.staging.classify import classify_columns
 from cdpo.phases.staging.dialects import PRESTO, Dialect
 from cdpo.phases.staging.model import StagingModel, StagingTable
@@ -40,20 +41,7 @@ def _sample(
     target: Target, table: StagingTable, columns: list[Column], rows: int
 ) -> dict[str, list[str]]:
     """Up to ``rows`` rows, every scalar column as text; arrays and maps are not sampled."""
-    wanted = [c for c in columns if not c.type.lower().startswith(("array", "map", "row"))]
-    if not wanted:
-        return {}
-    select = ", ".join(
-        f"CAST({PRESTO.quote(c.name)} AS VARCHAR) AS {PRESTO.quote(c.name)}" for c in wanted
-    )
-    source = f"{PRESTO.quote(table.source_database)}.{PRESTO.quote(table.source)}"
-    result = target.query(f"SELECT {select} FROM {source} LIMIT {int(rows)}")
-    sample: dict[str, list[str]] = {c.name: [] for c in wanted}
-    for row in result.rows:
-        for column, value in zip(result.columns, row, strict=True):
-            if value is not None:
-                sample[column].append(str(value))
-    return sample
+    return sample_values(target, table.source_database, table.source, columns, rows)
 
 
 def _joined(

@@ -186,3 +186,11 @@ def test_incremental_persistent_ids_merge_new_rows_and_keep_old_ids(tmp_path: Pa
     checks = _validate(tmp_path, local, project, **options)
     assert checks["unification_lookup"].metrics["profiles"] == 2
     local.close()
+
+
+def test_a_project_that_was_never_generated_fails(tmp_path: Path, target: LocalTarget, ran) -> None:
+    from dataclasses import replace
+
+    checks = _validate(tmp_path, target, replace(ran, directory=tmp_path / "nowhere"))
+    assert list(checks) == ["unification_generated"]
+    assert checks["unification_generated"].status is CheckStatus.FAIL

@@ -219,7 +219,11 @@ def check_exclusions(target: Target, names: ProjectTables) -> CheckResult:
 def check_unification(context: PhaseContext, directory: Path) -> list[CheckResult]:
     """Every check of the unification phase, on the project in ``directory``."""
     settings, target = context.pipeline.unification, context.target
-    names = ProjectTables.read(directory)
+    try:
+        names = ProjectTables.read(directory)
+    except (OSError, KeyError, TypeError, IndexError, yaml.YAMLError) as error:
+        detail = f"the generated project in {directory} is missing or unreadable ({error}); "
+        return [CheckResult("unification_generated", CheckStatus.FAIL, detail + "run GENERATE")]
     results = check_lookup(target, names, set(_row_counts(target, names.output_database)))
     if results[0].status is CheckStatus.FAIL:
         return results

@@ -173,6 +173,7 @@ def run_attempt(store: Store, attempt_id: int, options: AttemptOptions = Attempt
         raise
     finally:
         executor.cancel.set()
+        settings.close()
     store.finish_attempt(attempt_id, outcome.ok, outcome.error)
     return outcome.ok
 

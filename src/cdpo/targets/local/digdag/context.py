@@ -53,6 +53,28 @@ class RunSettings:
     retry_interval_scale: float = 1.0
     require: Callable[..., bool] | None = None
     on_event: Callable[[str, str, str | None], None] | None = None
+    _open_warehouse: Any = field(default=None, init=False, repr=False)
+
+    def warehouse_for(self, session_time: int | None) -> Any:
+        """The warehouse this attempt's TD tasks share, opened at first use and kept open.
+
+        Opening installs TD's functions (a few hundred milliseconds); an attempt pays it once, not
+        once per task. Callers serialise access; ``close`` releases the file when the attempt ends.
+        """
+        from cdpo.targets.local.warehouse import Warehouse
+
+        assert self.warehouse is not None, "callers check that the run has a warehouse"
+        if self._open_warehouse is None:
+            self._open_warehouse = Warehouse(self.warehouse, session_time=session_time).open()
+        else:
+            self._open_warehouse.set_session_time(session_time)
+        return self._open_warehouse
+
+    def close(self) -> None:
+        """Release the warehouse file, if this attempt opened it."""
+        if self._open_warehouse is not None:
+            self._open_warehouse.close()
+            self._open_warehouse = None
 
 
 @dataclass

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import duckdb
 
-__all__ = ["install_functions", "translate"]
+__all__ = ["install_functions", "set_session_time", "translate"]
 
 
 def translate(sql: str, engine: str) -> list[str]:
@@ -31,17 +31,26 @@ def install_functions(
 ) -> None:
     """Install TD's functions (``TD_TIME_RANGE`` …) and ``TD_SCHEDULED_TIME()`` on ``con``.
 
-    ``cdpo.sql`` stores its macros in the file; a read-only connection cannot write them and
-    uses the ones the last writing connection stored.
+    The functions are connection-scoped (TEMP macros and Python functions), so read-only files get
+    them too; should a read-only connection refuse one, it goes on with what it has.
     """
     import duckdb
 
     from cdpo.sql import install_td_functions
 
-    if isinstance(session_time, datetime):
-        session_time = int(session_time.timestamp())
     try:
-        install_td_functions(con, session_time=session_time)
+        install_td_functions(con, session_time=_unix(session_time))
     except duckdb.InvalidInputException:
         if not read_only:
             raise
+
+
+def set_session_time(con: duckdb.DuckDBPyConnection, session_time: datetime | int | None) -> None:
+    """Point ``TD_SCHEDULED_TIME()`` at another session time on an installed connection."""
+    from cdpo.sql import set_session_time as td_set_session_time
+
+    td_set_session_time(con, _unix(session_time))
+
+
+def _unix(session_time: datetime | int | None) -> int | None:
+    return int(session_time.timestamp()) if isinstance(session_time, datetime) else session_time

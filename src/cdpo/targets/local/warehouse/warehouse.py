@@ -1,7 +1,7 @@
 """The local warehouse: one DuckDB file in which a Treasure Data database is a schema.
 
-A ``Warehouse`` is opened briefly, used and closed: DuckDB lets one process hold a file for
-writing, so callers never keep it open across tasks. Every connection runs in UTC with TD's
+DuckDB lets one process hold a file for writing, so a ``Warehouse`` is held no longer than its user
+needs it: a query of the orchestrator, or one attempt of the local runtime. Every connection runs in UTC with TD's
 functions installed (``cdpo.sql.install_td_functions``), and every DuckDB or sqlglot error is
 mapped to a ``cdpo.errors`` class here, at the package boundary.
 """
@@ -100,6 +100,12 @@ class Warehouse:
                 raise
             self._con = con
         return self
+
+    def set_session_time(self, session_time: datetime | int | None) -> None:
+        """Change what ``TD_SCHEDULED_TIME()`` returns on the open connection, without reopening."""
+        self.session_time = session_time
+        if self._con is not None:
+            sql_bridge.set_session_time(self._con, session_time)
 
     def close(self) -> None:
         """Release the file; safe to call twice."""

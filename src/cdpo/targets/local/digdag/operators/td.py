@@ -45,17 +45,10 @@ def _options(ctx: OperatorContext) -> dict[str, Any]:
 
 @contextmanager
 def open_warehouse(ctx: OperatorContext) -> Iterator[Any]:
-    from cdpo.targets.local.warehouse import Warehouse
-
     if ctx.settings.warehouse is None:
         raise WorkflowError("this run has no warehouse file", task=ctx.task_name)
-    with (
-        _WAREHOUSE_LOCK,
-        Warehouse(
-            ctx.settings.warehouse, session_time=int(ctx.config.get("session_unixtime", 0)) or None
-        ) as wh,
-    ):
-        yield wh
+    with _WAREHOUSE_LOCK:
+        yield ctx.settings.warehouse_for(int(ctx.config.get("session_unixtime", 0)) or None)
 
 
 def _database(options: Mapping[str, Any], ctx: OperatorContext) -> str:

@@ -155,7 +155,7 @@ def runner_workflow() -> dict[str, Any]:
 
 
 def discovery_json(model: UnificationModel) -> str:
-    """Why each column is or is not a key, per table (written for people and for VALIDATE)."""
+    """Why each column is or is not a key, per table, for the people who review the project."""
     record = {
         "keys": [k.name for k in model.keys],
         "tables": [

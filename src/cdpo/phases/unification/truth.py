@@ -14,19 +14,19 @@ from pathlib import Path
 from cdpo.errors import ConfigError
 from cdpo.phases.base import CheckResult, CheckStatus, PhaseContext
 from cdpo.phases.ingestion import quote
+from cdpo.phases.unification.settings import UnificationSettings
 
 __all__ = ["check_truth", "record_id_columns"]
 
 
-def record_id_columns(settings: object, truth: Path) -> dict[str, str]:
+def record_id_columns(settings: UnificationSettings, truth: Path) -> dict[str, str]:
     """Staged table → record-id column: pipeline.yml's mapping, else the data set manifest's.
 
     Raises:
         ConfigError: neither is available.
     """
-    given: dict[str, str] = dict(getattr(settings, "truth_record_ids", {}) or {})
-    if given:
-        return given
+    if settings.truth_record_ids:
+        return dict(settings.truth_record_ids)
     from cdpo.samples import Dataset
 
     for root in truth.parents:

@@ -208,7 +208,8 @@ def check_exclusions(target: Target, names: ProjectTables) -> CheckResult:
         f"FROM {quote(names.prep_database)}.{quote(table)} "
         f"ORDER BY row_count DESC, key_name, key_value LIMIT {MAX_LISTED_EXCLUSIONS}"
     ).records()
-    shown = ", ".join(f"{r['key_name']}={r['key_value']!r}" for r in listed[:5])
+    distinct = dict.fromkeys(f"{r['key_name']}={r['key_value']!r}" for r in listed)
+    shown = ", ".join(list(distinct)[:5])
     detail = f"{count} junk values kept out of merging" + (f": {shown}" if shown else "")
     return CheckResult(
         "unification_exclusions", CheckStatus.PASS, detail, where,

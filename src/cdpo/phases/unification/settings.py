@@ -78,7 +78,8 @@ class UnificationSettings(BaseModel):
     blocked_values: dict[str, tuple[str, ...]] = Field(
         default_factory=dict,
         description="Per key, regular expressions (case-insensitive) of junk values never used to "
-        "merge; replaces that key's defaults.",
+        "merge; replaces that key's defaults. Merges already made stay until a full run (an "
+        "incremental run starts from the previous graph).",
     )
     default_blocked_values: bool = Field(
         default=True,

@@ -103,10 +103,6 @@ class UnificationModel:
         return [k.name for k in self.keys].index(key) + 1
 
     @property
-    def lookup(self) -> str:
-        return f"{self.output_database}.{self.id_name}_lookup"
-
-    @property
     def targets(self) -> tuple[str, ...]:
         """``database.table`` of every table the project creates (for the plan and the report)."""
         prep = [f"{self.prep_database}.{t.prep_name}" for t in self.tables]

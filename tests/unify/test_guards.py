@@ -115,3 +115,26 @@ def test_blocked_values_are_data_and_can_be_replaced(junk: duckdb.DuckDBPyConnec
     assert {(e.key, e.value) for e in result.excluded} == {("email", "noreply@shop.com")}
     applied = rows(junk, f"SELECT key_name, blocked_patterns FROM {S}.filter_lookup")
     assert ("email", ["^noreply@"]) in applied and ("phone", []) in applied
+
+
+@pytest.mark.parametrize(
+    ("value", "blocked"),
+    [
+        ("none@none.com", True),
+        ("a@a.com", True),
+        ("noemail@gmail.com", True),
+        ("declined@shop.com", True),
+        ("asdf@asdf.de", True),
+        ("a@x.com", False),
+        ("nora@nonesuch.com", False),
+        ("ab@a.com", False),
+        ("ann.lee@gmail.com", False),
+    ],
+)
+def test_filler_emails_are_blocked_and_real_ones_are_not(value: str, blocked: bool) -> None:
+    patterns = blocked_patterns_for("email")
+    hits = duckdb.connect().execute(
+        "SELECT bool_or(regexp_matches(?, p, 'i')) FROM unnest(?::VARCHAR[]) AS t(p)",
+        [value, list(patterns)],
+    )
+    assert hits.fetchone() == (blocked,)

@@ -36,6 +36,10 @@ BLOCKED_VALUE_DEFAULTS: Mapping[str, tuple[str, ...]] = {
         r"^(no-?reply|do-?not-?reply|donotreply|noreply)[^@]*@",
         r"^(info|admin|support|help|sales|contact|office|mail)@",
         r"@(example|test|invalid|localhost)(\.(com|org|net))?$",
+        # Fillers typed at a till or a sign-up form to get past a required field.
+        r"^(none|nobody|noemail|no-?email|nomail|na|null|unknown|declined?)@",
+        r"@(none|noemail|no-?email|nomail|null|unknown)\.",
+        r"^(a@a|x@x|xx@xx|xxx@xxx|abc@abc|asd@asd|asdf@asdf|qwerty@qwerty)\.",
         r"^[^@]*$",
     ),
     "phone": (

@@ -1,7 +1,8 @@
 """``td_load>`` on the warehouse: an embulk-style config (``in``/``filters``/``out``) → a TD table.
 
 ``in.type: file`` reads local files under ``in.path_prefix`` with its ``parser``; any other type
-(a SaaS connector) is replayed from the files a ``ReplayMapping`` lists for the destination.
+(a SaaS connector) is replayed from the files a ``ReplayMapping`` lists for the destination;
+a query-based connector (BigQuery, Snowflake) runs its ``query`` over those files.
 As Treasure Data does, every loaded row gets a ``time`` column in unix seconds (embulk
 ``add_time`` filter: from a column, a fixed value, or the upload time); ``out.mode`` appends (new
 columns are added) or replaces; ``incremental: true`` loads only rows after the start value
@@ -25,6 +26,7 @@ from cdpo.targets.local.warehouse.incremental import (
     save_last_record,
 )
 from cdpo.targets.local.warehouse.names import TableName, table_name
+from cdpo.targets.local.warehouse.query_replay import apply_source_query, source_query
 from cdpo.targets.local.warehouse.readers import FileSource, parser_source, stage_files
 from cdpo.targets.local.warehouse.time_column import TimeSpec, apply_time, time_spec
 
@@ -82,6 +84,7 @@ def run_td_load(
     wh.require_database(target.database)
     section = _section(config, "in")
     source, field = _source(section, target, replay, base_dir)
+    query = source_query(section)
     out_mode = _mode(mode, config)
     spec = time_spec(config.get("filters"))
     now = int(time.time()) if upload_time is None else int(upload_time)
@@ -90,6 +93,8 @@ def run_td_load(
     staged = catalog.staging_name(target)
     with wh.transaction():
         stage_files(wh, source, staged)
+        if query is not None:  # the source runs the query (its WHERE window) on TD: so do we
+            apply_source_query(wh, staged, *query)
         last = _incremental(wh, staged, target, section, field)
         count = wh.first(f"SELECT count(*) FROM {staged.sql}")
         _finish(wh, staged, target, spec, now, out_mode)

@@ -1,0 +1,92 @@
+"""Replay a query-based connector's ``in.query`` over the files replayed for its destination.
+
+On Treasure Data a BigQuery (``bigquery_v2``, ``import_type: query``) or Snowflake
+(``source_type: query``) load runs its ``query`` in the source warehouse, so a ``WHERE`` window
+decides which rows arrive. Locally the source table is the replay file(s) registered for the
+destination: this module reads the query with sqlglot in the source's own dialect, points every
+table it reads at the staged file rows, and runs the DuckDB translation, so the window applies
+exactly as it would on TD.
+
+TD docs: https://docs.treasuredata.com/int/google-bigquery-import-integration-v2 (``query``),
+https://docs.treasuredata.com/int/snowflake-import-integration (``query``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from cdpo.errors import ConfigError
+from cdpo.targets.local.warehouse import catalog
+
+if TYPE_CHECKING:
+    from cdpo.targets.local.warehouse.names import TableName
+    from cdpo.targets.local.warehouse.warehouse import Warehouse
+
+__all__ = ["QUERY_DIALECTS", "apply_source_query", "source_query"]
+
+QUERY_DIALECTS = {"bigquery_v2": "bigquery", "bigquery": "bigquery", "snowflake": "snowflake"}
+"""Connector type (``in.type``) → the sqlglot dialect its ``query`` is written in."""
+_TABLE_IMPORTS = {"table"}  # import_type / source_type values that read a whole table, no query
+
+
+def source_query(section: Mapping[str, Any]) -> tuple[str, str] | None:
+    """``(query, dialect)`` when the ``in:`` section runs a query in its source, else ``None``.
+
+    Raises:
+        ConfigError: a query-based import without a ``query`` string.
+    """
+    dialect = QUERY_DIALECTS.get(str(section.get("type")))
+    if dialect is None:
+        return None
+    kind = section.get("import_type") or section.get("source_type")
+    query = section.get("query")
+    if kind in _TABLE_IMPORTS or (kind is None and not query):
+        return None
+    if not isinstance(query, str) or not query.strip():
+        raise ConfigError(
+            f"a {section.get('type')} query import needs a 'query' (a SELECT in {dialect} SQL)",
+            field="in.query",
+        )
+    return query, dialect
+
+
+def apply_source_query(wh: Warehouse, staged: TableName, query: str, dialect: str) -> None:
+    """Replace ``staged`` (every replayed row) with the rows ``query`` selects from them.
+
+    Raises:
+        ConfigError: the query does not parse in ``dialect``, is not one SELECT, or reads more
+            than one source table (the replay maps one set of files per destination).
+        WorkflowError: DuckDB cannot run the translation (e.g. a column the files lack).
+    """
+    translated = _translate(query, dialect, staged)
+    result = catalog.staging_name(staged)
+    wh.run(f"CREATE TABLE {result.sql} AS {translated}")
+    catalog.replace(wh, result, staged)
+
+
+def _translate(query: str, dialect: str, staged: TableName) -> str:
+    import sqlglot
+    from sqlglot import exp
+
+    try:
+        tree = sqlglot.parse_one(query, read=dialect)
+    except sqlglot.errors.ParseError as exc:
+        raise ConfigError(f"not valid {dialect} SQL: {exc}", field="in.query") from exc
+    if not isinstance(tree, exp.Query):
+        raise ConfigError(
+            f"expected one SELECT, got {tree.key.upper()}: {query[:80]!r}", field="in.query"
+        )
+    ctes = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
+    sources = [t for t in tree.find_all(exp.Table) if t.name.lower() not in ctes or t.db]
+    names = sorted({".".join(p for p in (t.catalog, t.db, t.name) if p) for t in sources})
+    if len(names) != 1:
+        raise ConfigError(
+            f"the query reads {len(names)} tables ({', '.join(names) or 'none'}); a replayed "
+            "load maps one set of files to its destination, so the query must read one table",
+            field="in.query",
+        )
+    for table in sources:
+        alias = table.alias or table.name
+        table.replace(exp.table_(staged.table, db=staged.database, quoted=True, alias=alias))
+    return tree.sql(dialect="duckdb")

@@ -128,8 +128,9 @@ def _sources(dataset: Any) -> list[dict[str, Any]]:
             },
         )
         obj: dict[str, Any] = {"name": extract.object, "table": extract.table}
-        if connector == "sftp":
+        if connector == "sftp":  # the history export once into {table}_hist, then increments
             obj["path"] = extract.inc_path
+            obj["history_path"] = extract.hist_path
             columns = [{"name": n, "type": "string"} for n, _ in extract.columns]
             source.setdefault("options", {}).setdefault("columns", {})[extract.object] = columns
         else:

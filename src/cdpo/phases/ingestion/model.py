@@ -148,10 +148,10 @@ def _split_date(source: SourceSettings, today: date) -> date:
 
 def _source(source: SourceSettings, src_db: str, today: date, root: Path) -> SourceModel:
     split = _split_date(source, today)
-    has_hist = (
-        source.mode is not IngestMode.INCREMENTAL and source.family.shape is not WorkflowShape.FILES
-    )
-    has_inc = source.mode is not IngestMode.HISTORICAL or source.family.shape is WorkflowShape.FILES
+    files = source.family.shape is WorkflowShape.FILES
+    hist_objects = [o for o in source.objects if _has_history(source, o)]
+    has_hist = source.mode is not IngestMode.INCREMENTAL and bool(hist_objects)
+    has_inc = source.mode is not IngestMode.HISTORICAL or (files and not has_hist)
     if has_hist and split <= source.start_date:
         raise ConfigError(
             f"start_date {source.start_date} is not before the incremental start {split} "
@@ -168,16 +168,22 @@ def _source(source: SourceSettings, src_db: str, today: date, root: Path) -> Sou
         if has_inc
         else ()
     )
-    hist_objects = [o for o in source.objects if not source.is_full_snapshot(o)]
     hist_start = first_bound(source.start_date, fmt)
     hist = (
         tuple(_datasource(source, o, True, hist_start, names["hist"], root) for o in hist_objects)
         if has_hist
         else ()
     )
-    ranges = tuple(month_ranges(source.start_date, split, fmt)) if hist else ()
+    ranges = tuple(month_ranges(source.start_date, split, fmt)) if hist and not files else ()
     runs = _runs(source, names, bool(hist), bool(inc))
     return SourceModel(source, source.target_database or src_db, inc, hist, ranges, runs)
+
+
+def _has_history(source: SourceSettings, obj: ObjectSettings) -> bool:
+    """File-export (SFTP) objects have a history only when a separate history file is named."""
+    if source.family.shape is WorkflowShape.FILES:
+        return obj.history_path is not None
+    return not source.is_full_snapshot(obj)
 
 
 def _workflow_names(source: SourceSettings) -> dict[str, str]:
@@ -191,6 +197,8 @@ def _runs(
 ) -> tuple[WorkflowRun, ...]:
     """History first, then increments (spec §1.4: mode both starts hist then inc)."""
     dual = source.family.shape is WorkflowShape.DUAL
+    if source.family.shape is WorkflowShape.FILES:  # one workflow loads history, then increments
+        return (WorkflowRun(names["inc"], {}),)
     runs = []
     if hist:
         runs.append(WorkflowRun(names["hist"], {"run_mode": "hist"} if dual else {}))
@@ -221,9 +229,15 @@ def _datasource(
         incremental_field_connector=source.connector_field_of(obj, history) if field_ else None,
         default_start_time=start,
         workflow_name=workflow,
-        mode="replace" if source.is_full_snapshot(obj) else "append",
+        mode=_mode(source, obj, history),
         extras=_extras(source, obj, root, history),
     )
+
+
+def _mode(source: SourceSettings, obj: ObjectSettings, history: bool) -> str:
+    """A history export file is one complete extract: loading it again replaces, never doubles."""
+    files_history = history and source.family.shape is WorkflowShape.FILES
+    return "replace" if source.is_full_snapshot(obj) or files_history else "append"
 
 
 def _extras(

@@ -88,7 +88,9 @@ class ObjectSettings(BaseModel):
     )
     history_path: str | None = Field(
         default=None,
-        description="file sources: a separate file (or prefix) holding the history; default: path.",
+        description="file sources: a separate file (or prefix) holding the history; default: "
+        "path. sftp sources: the history export, loaded once into '{table}_hist' (hist-union "
+        "pairs it with the incremental files of 'path'); default: none.",
     )
     format: FileFormat | None = Field(
         default=None, description="file sources: csv, jsonl or parquet; default from the extension."
@@ -244,6 +246,11 @@ class SourceSettings(BaseModel):
                     f"{where}: an sftp object needs its CSV columns in options.columns.{obj.name} "
                     "(a list of {name, type} with type string, long, double, boolean or timestamp)"
                 )
+        if obj.history_path and self.mode is IngestMode.INCREMENTAL:
+            raise ValueError(
+                f"{where}: history_path is loaded only with mode both or historical, "
+                "and this source has mode incremental"
+            )
         check_identifier(self.table_for(obj), f"{where}: table")
         needs_field = family.needs_incremental_field and not self.is_full_snapshot(obj)
         if (

@@ -170,6 +170,26 @@ def _load(window: dict[str, str]) -> dict[str, Any]:
 
 
 _MONTH = "${source_name}_${date_range.month_name}"
+_LOADED = (
+    "SELECT COUNT(*) AS already_processed FROM ${databases.src}.ingestion_log "
+    "WHERE workflow_name = '${workflow_name}' AND table_name = '${table_name}' "
+    "AND status = 'SUCCESS'"
+)
+
+
+def _once(steps: dict[str, Any]) -> dict[str, Any]:
+    """``steps`` unless ingestion_log already holds a SUCCESS for this workflow and table."""
+    skip = "Skipping ${table_name} - already loaded successfully"
+    return {
+        "+check_load_status": {"td>": None, "query": _LOADED, "store_last_results": True},
+        "+process_load": {
+            "if>": "${td.last_results.already_processed == 0}",
+            "_do": steps,
+            "_else_do": {"+skip_load": {"echo>": skip}},
+        },
+    }
+
+
 _BATCH_DONE = (
     "SELECT COUNT(*) AS already_processed FROM ${databases.src}.ingestion_log "
     f"WHERE source_name = '{_MONTH}' AND workflow_name = '${{workflow_name}}' "
@@ -228,23 +248,32 @@ def _historical(source: SourceModel) -> dict[str, Any]:
 
 
 def _files_workflow(source: SourceModel, src_database: str) -> dict[str, Any]:
-    """SFTP-style sources: one load per object, each logged with its own table (spec §4.8 fix)."""
+    """SFTP-style sources: one load per object, each logged with its own table (spec §4.8 fix).
+
+    An object with a ``history_path`` first loads that history export into ``{table}_hist``,
+    once (a SUCCESS in ingestion_log skips it, as the monthly batches of the other sources do),
+    so hist-union pairs it with the incremental files' table.
+    """
     name = source.workflows[0]
     body: dict[str, Any] = {}
-    for item in source.incremental:
+    for item in (*source.historical, *source.incremental):
         obj = next(o for o in source.settings.objects if o.name == item.name)
+        history = item in source.historical
         load = {
             "td_load>": f"config/{item.config_file}",
             "database": "${target_database}",
             "table": item.table_name,
-            "file_path": obj.path,
+            "file_path": obj.history_path if history else obj.path,
             "mode": item.mode,
         }
-        body[f"+load_{item.table_name}"] = {
-            "_export": {"table_name": item.table_name, "start_time": "", "end_time": ""},
+        steps = {
             "+log_ingestion_start": _log("start"),
             "+load": load,
             "+log_ingestion_success": _log("success"),
+        }
+        body[f"+load_{item.table_name}"] = {
+            "_export": {"table_name": item.table_name, "start_time": "", "end_time": ""},
+            **(_once(steps) if history else steps),
             "_error": {"+log_ingestion_error": {"td>": "sql/log_ingestion_error.sql"}},
         }
     export: dict[Any, Any] = {

@@ -209,6 +209,30 @@ def test_tables_default_to_the_hist_union_outputs(tmp_path: Path) -> None:
     assert StagingPhase().plan(pipeline).tables == (f"{STG}.shop_orders",)
 
 
+def test_tables_default_to_every_table_the_earlier_phases_produce(tmp_path: Path) -> None:
+    """Hist-union outputs, then the ingested tables hist-union does not consume."""
+    columns = {"customers": [{"name": "customer_no", "type": "string"}]}
+    sources = [
+        {"name": "shop", "connector": "file", "start_date": "2024-01-01",
+         "incremental_start": "2024-03-01", "incremental_field": "updated_at",
+         "objects": [{"name": "orders", "path": "o_inc.jsonl", "history_path": "o_hist.jsonl"}]},
+        {"name": "crm", "connector": "sftp", "start_date": "2024-01-01",
+         "objects": [{"name": "customers", "path": "crm/c_inc.csv"}], "options": {"columns": columns}},
+    ]  # fmt: skip
+    pipeline = write_pipeline(tmp_path, ingestion={"sources": sources}, hist_union={}, staging={})
+    assert StagingPhase().plan(pipeline).tables == (f"{STG}.shop_orders", f"{STG}.crm_customers")
+    assert StagingPhase().inputs(pipeline) == (
+        f"{SRC}.shop_orders_histunion",
+        f"{SRC}.crm_customers",
+    )
+    without_union = write_pipeline(tmp_path, ingestion={"sources": sources}, staging={})
+    assert StagingPhase().inputs(without_union) == (
+        f"{SRC}.shop_orders_hist",
+        f"{SRC}.shop_orders",
+        f"{SRC}.crm_customers",
+    )
+
+
 @pytest.mark.parametrize(
     ("section", "message"),
     [

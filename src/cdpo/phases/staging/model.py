@@ -101,17 +101,31 @@ class StagingModel:
 
 
 def _inputs(pipeline: Any, settings: StagingSettings, source_db: str) -> list[tuple[str, str]]:
+    """``staging.tables``, else every table the earlier phases produce for this client: the
+    hist-union outputs, then the ingested tables hist-union does not consume (e.g. a source
+    ingested without history), so no source stops short of staging."""
     if settings.tables:
         return [(db or source_db, table) for db, table in map(split_table, settings.tables)]
+    names: list[str] = []
+    consumed: set[str] = set()
     if getattr(pipeline, "hist_union", None) is not None:
         from cdpo.phases.histunion import build_union_model
 
-        return [tuple(t.split(".", 1)) for t in build_union_model(pipeline).targets]  # type: ignore[misc]
-    raise ConfigError(
-        "no input table: staging.tables is empty and pipeline.yml has no hist_union section",
-        field="staging.tables",
-        hint="List the tables to stage: staging.tables: [db.table_histunion, ...]",
-    )
+        union = build_union_model(pipeline)
+        names += union.targets
+        consumed |= set(union.inputs)
+    if getattr(pipeline, "ingestion", None) is not None:
+        from cdpo.phases.ingestion import build_model
+
+        names += [t for t in build_model(pipeline).tables if t not in consumed]
+    if not names:
+        raise ConfigError(
+            "no input table: staging.tables is empty and pipeline.yml has neither an ingestion "
+            "nor a hist_union section",
+            field="staging.tables",
+            hint="List the tables to stage: staging.tables: [db.table_histunion, ...]",
+        )
+    return [tuple(t.split(".", 1)) for t in names]  # type: ignore[misc]
 
 
 def _waves(tables: list[StagingTable]) -> tuple[tuple[StagingTable, ...], ...]:

@@ -140,7 +140,8 @@ class StagingSettings(_Section):
     )
     tables: tuple[Annotated[str, StringConstraints(pattern=_TABLE)], ...] = Field(
         default=(),
-        description="Input tables (table or db.table); default: every hist-union output table.",
+        description="Input tables (table or db.table); default: every hist-union output table, "
+        "plus every ingested table hist-union does not consume.",
     )
     project: str = Field(
         default="staging",

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
-import yaml
 
 import cdpo.phases
 from cdpo.config import load_pipeline
 from cdpo.orchestrator import write_demo
-from cdpo.orchestrator.demo import set_demo_secrets
 from cdpo.phases import PhaseName
+
+from .conftest import API_KEY, DemoRun
 
 
 def test_write_demo_builds_a_valid_pipeline_for_the_available_phases(tmp_path: Path) -> None:
@@ -31,30 +30,11 @@ def test_write_demo_builds_a_valid_pipeline_for_the_available_phases(tmp_path: P
     assert "pipeline_state.json" in (tmp_path / ".gitignore").read_text()
 
 
-API_KEY = "31337/" + "9f8e7d6c5b4a" * 3 + "3210"
-
-
 @pytest.fixture(scope="module")
-def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int, str]:
-    """``cdpo run`` on the demo, cut down to stay fast: 10 people, the Shopify source, one month of
-    history. The whole demo (every source, the full window) runs in ``make demo`` and
-    ``benchmarks/pipeline.py``."""
-    from cdpo.cli import run
-
-    root = tmp_path_factory.mktemp("demo")
-    write_demo(root, people=10, implemented=[p.name for p in cdpo.phases.PHASES])
-    document = yaml.safe_load((root / "pipeline.yml").read_text())
-    if "ingestion" in document:
-        sources = [s for s in document["ingestion"]["sources"] if s["name"] == "shopify"]
-        document["ingestion"]["sources"] = [{**s, "start_date": "2024-12-01"} for s in sources]
-    (root / "pipeline.yml").write_text(yaml.safe_dump(document, sort_keys=False))
-    os.environ["TD_API_KEY"] = API_KEY  # the local runtime hands it to td.apikey
-    try:
-        set_demo_secrets(load_pipeline(root / "pipeline.yml"))
-        code = run(["run", "-p", str(root), "--yes"])
-    finally:
-        del os.environ["TD_API_KEY"]
-    return root, code, (root / "pipeline_state.json").read_text()
+def demo_run(full_demo: DemoRun) -> tuple[Path, int, str]:
+    """``cdpo run`` on the whole demo: the session's one run (tests/e2e/conftest.py), shared
+    with the fidelity tests so the suite runs the demo once."""
+    return full_demo.root, full_demo.code, (full_demo.root / "pipeline_state.json").read_text()
 
 
 def test_demo_runs_to_completion_on_the_local_target(demo_run: tuple[Path, int, str]) -> None:

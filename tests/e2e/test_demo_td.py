@@ -45,6 +45,7 @@ def _point_at(demo: Path, url: str) -> None:
     document["td"] = {"endpoint": url, "workflow_endpoint": url, "cdp_endpoint": url}
     sources = [s for s in document["ingestion"]["sources"] if s["name"] == "shopify"]
     document["ingestion"]["sources"] = [{**s, "start_date": "2024-12-01"} for s in sources]
+    document["unification"].pop("key_columns", None)  # they name CRM tables, cut here
     path.write_text(yaml.safe_dump(document, sort_keys=False))
 
 

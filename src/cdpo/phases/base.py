@@ -111,9 +111,10 @@ class Phase(abc.ABC):
     name: ClassVar[PhaseName]
     title: ClassVar[str]
 
-    @abc.abstractmethod
     def enabled(self, pipeline: Any) -> bool:
-        """Whether pipeline.yml asks for this phase (its section is present and not disabled)."""
+        """Whether pipeline.yml asks for this phase: its section (named ``name``) is present and on."""
+        section = getattr(pipeline, self.name.value, None)
+        return section is not None and bool(getattr(section, "enabled", True))
 
     @abc.abstractmethod
     def plan(self, pipeline: Any) -> PhasePlan:

@@ -26,10 +26,6 @@ class HistUnionPhase(Phase):
     name: ClassVar[PhaseName] = PhaseName.HIST_UNION
     title: ClassVar[str] = "Hist-union"
 
-    def enabled(self, pipeline: Any) -> bool:
-        section = getattr(pipeline, "hist_union", None)
-        return section is not None and bool(section.enabled)
-
     def plan(self, pipeline: Any) -> PhasePlan:
         model = build_union_model(pipeline)
         return PhasePlan(model.project, (WorkflowRun(model.workflow),), model.files, model.targets)

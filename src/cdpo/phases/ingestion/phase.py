@@ -25,10 +25,6 @@ class IngestionPhase(Phase):
     name: ClassVar[PhaseName] = PhaseName.INGESTION
     title: ClassVar[str] = "Ingestion"
 
-    def enabled(self, pipeline: Any) -> bool:
-        section = getattr(pipeline, "ingestion", None)
-        return section is not None and bool(section.enabled)
-
     def plan(self, pipeline: Any) -> PhasePlan:
         model = build_model(pipeline)
         files = tuple(render_project(model))

@@ -24,10 +24,6 @@ class StagingPhase(Phase):
     name: ClassVar[PhaseName] = PhaseName.STAGING
     title: ClassVar[str] = "Staging"
 
-    def enabled(self, pipeline: Any) -> bool:
-        section = getattr(pipeline, "staging", None)
-        return section is not None and bool(section.enabled)
-
     def plan(self, pipeline: Any) -> PhasePlan:
         from cdpo.phases.staging.generate import workflow_name
 

@@ -24,10 +24,6 @@ class UnificationPhase(Phase):
     name: ClassVar[PhaseName] = PhaseName.UNIFICATION
     title: ClassVar[str] = "ID unification"
 
-    def enabled(self, pipeline: Any) -> bool:
-        section = getattr(pipeline, "unification", None)
-        return section is not None and bool(section.enabled)
-
     def plan(self, pipeline: Any) -> PhasePlan:
         from cdpo.phases.unification.generate import RUNNER, WORKFLOWS
 

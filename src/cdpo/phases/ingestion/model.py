@@ -196,9 +196,9 @@ def _runs(
     source: SourceSettings, names: dict[str, str], hist: bool, inc: bool
 ) -> tuple[WorkflowRun, ...]:
     """History first, then increments (spec §1.4: mode both starts hist then inc)."""
-    dual = source.family.shape is WorkflowShape.DUAL
     if source.family.shape is WorkflowShape.FILES:  # one workflow loads history, then increments
         return (WorkflowRun(names["inc"], {}),)
+    dual = source.family.shape is WorkflowShape.DUAL
     runs = []
     if hist:
         runs.append(WorkflowRun(names["hist"], {"run_mode": "hist"} if dual else {}))

@@ -7,8 +7,8 @@ destination: this module reads the query with sqlglot in the source's own dialec
 table it reads at the staged file rows, and runs the DuckDB translation, so the window applies
 exactly as it would on TD.
 
-TD docs: https://docs.treasuredata.com/int/google-bigquery-import-integration-v2 (``query``),
-https://docs.treasuredata.com/int/snowflake-import-integration (``query``).
+TD docs: "Google BigQuery Import Integration V2" (``import_type: query`` with ``query``) and
+"Snowflake Import Integration" (``query``); Digdag's td_load> passes the config through as is.
 """
 
 from __future__ import annotations

@@ -321,7 +321,7 @@ def status(pipeline: PipelineOpt = ".", as_json: JsonOpt = False) -> int:
 
 @app.command()
 def doctor(pipeline: PipelineOpt = ".", as_json: JsonOpt = False) -> int:
-    """Check the prerequisites of spec §1.3 against the target; changes nothing."""
+    """Check credentials, databases and input tables against the target; changes nothing."""
     from cdpo.orchestrator import doctor_from_file
     from cdpo.printers.pipeline import print_findings
 
@@ -344,6 +344,9 @@ def report(pipeline: PipelineOpt = ".") -> int:
 def demo(
     directory: Annotated[str, typer.Option("--dir", help="Where to write the demo.")] = "demo",
     size: Annotated[str, typer.Option("--size", help="small, medium or large.")] = "small",
+    people: Annotated[
+        int | None, typer.Option("--people", min=1, help="Number of people; overrides --size.")
+    ] = None,
     yes: YesOpt = False,
     as_json: JsonOpt = False,
 ) -> int:
@@ -358,6 +361,7 @@ def demo(
         done = run_demo(
             Path(directory),
             size=size,
+            people=people,
             yes=yes,
             listeners=[view],
             prompt=PromptDecider(view) if interactive else None,

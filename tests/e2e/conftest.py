@@ -14,11 +14,6 @@ from typing import Any
 
 import pytest
 
-import cdpo.phases
-from cdpo.config import load_pipeline
-from cdpo.orchestrator import write_demo
-from cdpo.orchestrator.demo import set_demo_secrets
-
 DEMO_PEOPLE = 150
 API_KEY = "31337/" + "9f8e7d6c5b4a" * 3 + "3210"
 """Set as TD_API_KEY during the run (the local runtime hands it to td.apikey): no file may hold it."""
@@ -42,12 +37,10 @@ def full_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoRun]:
     from cdpo.cli import run
 
     root = tmp_path_factory.mktemp("full_demo")
-    write_demo(root, people=DEMO_PEOPLE, implemented=[p.name for p in cdpo.phases.PHASES])
     saved = dict(os.environ)
     os.environ["TD_API_KEY"] = API_KEY
-    try:
-        set_demo_secrets(load_pipeline(root / "pipeline.yml"))
-        code = run(["run", "-p", str(root), "--yes"])
+    try:  # `cdpo demo` as a user types it: writes the data and pipeline.yml, then runs it
+        code = run(["demo", "--dir", str(root), "--people", str(DEMO_PEOPLE), "--yes"])
     finally:  # the key and set_demo_secrets' placeholders: leave no trace for other tests
         os.environ.clear()
         os.environ.update(saved)

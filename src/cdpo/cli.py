@@ -10,12 +10,15 @@ from __future__ import annotations
 import sys
 import traceback
 from collections.abc import Sequence
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from cdpo import __version__
 from cdpo.errors import CdpoError, PhaseStepFailed, QualityGateFailed, WorkflowError
+
+if TYPE_CHECKING:
+    from cdpo.orchestrator import RunOptions
 
 app = typer.Typer(
     name="cdpo",
@@ -259,7 +262,7 @@ OnFailureOpt = Annotated[
 
 
 def _run_pipeline(
-    pipeline: str, options: object, yes: bool, on_failure: str | None, as_json: bool
+    pipeline: str, options: RunOptions, yes: bool, on_failure: str | None, as_json: bool
 ) -> int:
     """Shared by ``run`` and ``retry``: pick the decider, show progress, write the report."""
     from cdpo.orchestrator import execute_and_report

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from cdpo.errors import GenerateError, NotFoundError
-from cdpo.phases.common import create_inc_log_sql
+from cdpo.phases.common import create_inc_log_sql, write_files
 from cdpo.phases.histunion.model import HistUnionModel, UnionTable
 from cdpo.phases.histunion.schema import Alignment, align
 from cdpo.phases.histunion.sql import add_column_sql, create_target_sql, table_sql
@@ -91,13 +91,4 @@ def render_project(model: HistUnionModel, target: Target) -> dict[str, str]:
 
 def write_project(model: HistUnionModel, target: Target, directory: Path) -> tuple[str, ...]:
     """Render (reading live schemas first, so a bad input writes nothing), then write."""
-    files = render_project(model, target)
-    for pattern in ("*.dig", "queries/*.sql"):
-        for stale in directory.glob(pattern):
-            if stale.relative_to(directory).as_posix() not in files:
-                stale.unlink()
-    for relative, text in files.items():
-        path = directory / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    return tuple(files)
+    return write_files(directory, render_project(model, target), ("*.dig", "queries/*.sql"))

@@ -14,6 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from cdpo.phases.common import write_files
 from cdpo.phases.ingestion.connectors import load_config
 from cdpo.phases.ingestion.digyaml import dump_dig
 from cdpo.phases.ingestion.families import WorkflowShape
@@ -58,16 +59,7 @@ def render_project(model: IngestionModel) -> dict[str, str]:
 
 def write_project(model: IngestionModel, directory: Path) -> tuple[str, ...]:
     """Write the rendered files under ``directory``; return their relative paths."""
-    files = render_project(model)
-    for pattern in _GENERATED_GLOBS:
-        for stale in directory.glob(pattern):
-            if stale.relative_to(directory).as_posix() not in files:
-                stale.unlink()
-    for relative, text in files.items():
-        path = directory / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    return tuple(files)
+    return write_files(directory, render_project(model), _GENERATED_GLOBS)
 
 
 def _source_files(source: SourceModel, src_database: str) -> dict[str, str]:

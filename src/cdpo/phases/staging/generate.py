@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from cdpo.phases.common import create_inc_log_sql
+from cdpo.phases.common import create_inc_log_sql, write_files
 from cdpo.phases.ingestion import Include, dump_dig
 from cdpo.phases.staging.build import build_queries, in_dialect
 from cdpo.phases.staging.dialects import DIALECTS, PRESTO
@@ -213,19 +213,14 @@ def _databases(model: StagingModel) -> dict[str, str]:
 
 def write_project(model: StagingModel, target: Target, directory: Path) -> tuple[str, ...]:
     """Render first (reading live schemas, so a bad input writes nothing), then write."""
-    files = render_project(model, target)
-    for pattern in (
-        "*.dig",
-        "config/*.yml",
-        "queries/*.sql",
-        "init_queries/*.sql",
-        "classification/*.json",
-    ):
-        for stale in directory.glob(pattern):
-            if stale.relative_to(directory).as_posix() not in files:
-                stale.unlink()
-    for relative, text in files.items():
-        path = directory / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    return tuple(files)
+    return write_files(
+        directory,
+        render_project(model, target),
+        (
+            "*.dig",
+            "config/*.yml",
+            "queries/*.sql",
+            "init_queries/*.sql",
+            "classification/*.json",
+        ),
+    )

@@ -15,6 +15,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from cdpo.phases.common import write_files
 from cdpo.phases.ingestion import Include, dump_dig
 from cdpo.phases.unification.model import UnificationModel
 from cdpo.phases.unification.sql import enrich_sql, exclusions_sql, prep_sql
@@ -195,13 +196,8 @@ def render_project(model: UnificationModel) -> dict[str, str]:
 
 def write_project(model: UnificationModel, directory: Path) -> tuple[str, ...]:
     """Write the rendered files, removing generated files of tables no longer unified."""
-    files = render_project(model)
-    for pattern in ("*.dig", "config/*.yml", "config/*.json", "queries/**/*.sql"):
-        for stale in directory.glob(pattern):
-            if stale.relative_to(directory).as_posix() not in files:
-                stale.unlink()
-    for relative, text in files.items():
-        path = directory / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    return tuple(files)
+    return write_files(
+        directory,
+        render_project(model),
+        ("*.dig", "config/*.yml", "config/*.json", "queries/**/*.sql"),
+    )

@@ -37,15 +37,14 @@ def server(demo: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api
 
 
 def _point_at(demo: Path, url: str) -> None:
-    """pipeline.yml with ``target: td`` and the loopback server as every TD endpoint, cut down as
-    tests/e2e/test_demo.py cuts it: the Shopify source, one month of history."""
+    """pipeline.yml with ``target: td`` and the loopback server as every TD endpoint; every source,
+    with one month of history (the full window is the local e2e's: tests/e2e/conftest.py)."""
     path = demo / "pipeline.yml"
     document = yaml.safe_load(path.read_text())
     document["target"] = "td"
     document["td"] = {"endpoint": url, "workflow_endpoint": url, "cdp_endpoint": url}
-    sources = [s for s in document["ingestion"]["sources"] if s["name"] == "shopify"]
+    sources = document["ingestion"]["sources"]
     document["ingestion"]["sources"] = [{**s, "start_date": "2024-12-01"} for s in sources]
-    document["unification"].pop("key_columns", None)  # they name CRM tables, cut here
     path.write_text(yaml.safe_dump(document, sort_keys=False))
 
 

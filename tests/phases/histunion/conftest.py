@@ -12,6 +12,9 @@ import yaml
 
 from cdpo.targets.local import LocalTarget
 
+from ..tables import create_table
+from ..tables import insert_rows as append_rows
+
 SRC, CONFIG = "northwind_src", "northwind_config"
 
 
@@ -24,22 +27,15 @@ def target(tmp_path: Path) -> Iterator[LocalTarget]:
     local.close()
 
 
-def _values(rows: list[tuple[Any, ...]]) -> str:
-    return ", ".join(
-        "(" + ", ".join("NULL" if v is None else repr(v) for v in row) + ")" for row in rows
-    )
-
-
 def make_table(
     target: LocalTarget, name: str, columns: str, rows: list[tuple[Any, ...]] = ()
 ) -> None:
     """Create ``northwind_src.<name>`` with ``columns`` (SQL) and insert ``rows``, in one call."""
-    insert = f"; INSERT INTO {SRC}.{name} VALUES {_values(rows)}" if rows else ""
-    target.query(f"CREATE TABLE {SRC}.{name} ({columns}){insert}")
+    create_table(target, f"{SRC}.{name}", columns, rows)
 
 
 def insert_rows(target: LocalTarget, name: str, rows: list[tuple[Any, ...]]) -> None:
-    target.query(f"INSERT INTO {SRC}.{name} VALUES {_values(rows)}")
+    append_rows(target, f"{SRC}.{name}", rows)
 
 
 class Steps:

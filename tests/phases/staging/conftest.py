@@ -15,6 +15,8 @@ from cdpo.targets.base import AttemptStatus
 from cdpo.targets.local import LocalTarget
 
 from ..ingestion.helpers import write_pipeline
+from ..tables import create_table
+from ..tables import insert_rows as append_rows
 
 SRC, STG, CONFIG = "northwind_src", "northwind_stg", "northwind_config"
 
@@ -32,22 +34,11 @@ def make_table(
     target: LocalTarget, name: str, columns: str, rows: list[tuple[Any, ...]] = ()
 ) -> None:
     """Create ``northwind_src.<name>`` with ``columns`` (SQL) and insert ``rows``."""
-    target.query(f"CREATE TABLE {SRC}.{name} ({columns})")
-    insert_rows(target, name, rows)
+    create_table(target, f"{SRC}.{name}", columns, rows)
 
 
 def insert_rows(target: LocalTarget, name: str, rows: list[tuple[Any, ...]]) -> None:
-    if rows:
-        values = ", ".join(
-            "(" + ", ".join("NULL" if v is None else _literal(v) for v in row) + ")" for row in rows
-        )
-        target.query(f"INSERT INTO {SRC}.{name} VALUES {values}")
-
-
-def _literal(value: Any) -> str:
-    if isinstance(value, str):
-        return "'" + value.replace("'", "''") + "'"
-    return repr(value)
+    append_rows(target, f"{SRC}.{name}", rows)
 
 
 def generate(tmp_path: Path, target: LocalTarget, **section: Any) -> GeneratedProject:

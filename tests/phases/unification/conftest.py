@@ -15,6 +15,7 @@ from cdpo.targets.base import AttemptStatus
 from cdpo.targets.local import LocalTarget
 
 from ..ingestion.helpers import write_pipeline
+from ..tables import create_table
 
 STG, CONFIG, OUT = "northwind_stg", "northwind_config", "cdp_unification_northwind"
 T0 = 1704067200
@@ -57,18 +58,7 @@ def retail(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalTarget]:
 
 def make_table(target: LocalTarget, name: str, columns: str, rows: list[tuple[Any, ...]]) -> None:
     """Create ``northwind_stg.<name>`` with ``columns`` (SQL) and insert ``rows``."""
-    target.query(f"CREATE TABLE {STG}.{name} ({columns})")
-    if rows:
-        values = ", ".join(
-            "(" + ", ".join("NULL" if v is None else _literal(v) for v in row) + ")" for row in rows
-        )
-        target.query(f"INSERT INTO {STG}.{name} VALUES {values}")
-
-
-def _literal(value: Any) -> str:
-    if isinstance(value, str):
-        return "'" + value.replace("'", "''") + "'"
-    return repr(value)
+    create_table(target, f"{STG}.{name}", columns, rows)
 
 
 def retail_tables(target: LocalTarget) -> None:

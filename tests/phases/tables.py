@@ -1,11 +1,14 @@
-"""Test tables for the phase tests: create and fill a warehouse table through a target, in TD SQL."""
+"""Helpers of the phase tests: create and fill warehouse tables through a target (in TD SQL), run a
+generated project, read rows back."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
-from cdpo.targets.base import Target
+from cdpo.phases.base import GeneratedProject
+from cdpo.targets.base import AttemptStatus, Target
+from cdpo.targets.local import LocalTarget
 
 
 def values_sql(rows: Sequence[tuple[Any, ...]]) -> str:
@@ -25,6 +28,19 @@ def insert_rows(target: Target, table: str, rows: Sequence[tuple[Any, ...]]) -> 
     """Append ``rows`` to ``table`` (``db.name``)."""
     if rows:
         target.query(f"INSERT INTO {table} VALUES {values_sql(rows)}")
+
+
+def run(target: LocalTarget, project: GeneratedProject) -> None:
+    """Push and run the project's first workflow; fail the test with the failed tasks' errors."""
+    target.push(project.directory, project.project)
+    attempt = target.run(project.project, project.runs[0].workflow)
+    errors = [f"{t.full_name}: {t.error}" for t in attempt.tasks if t.error]
+    assert attempt.status is AttemptStatus.SUCCESS, "\n".join(errors[-3:])
+
+
+def rows(target: Target, sql: str) -> list[dict[str, Any]]:
+    """The rows of a query as dictionaries."""
+    return target.query(sql).records()
 
 
 def _literal(value: Any) -> str:

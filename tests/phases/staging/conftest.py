@@ -11,7 +11,6 @@ import pytest
 
 from cdpo.phases.base import GeneratedProject, PhaseContext
 from cdpo.phases.staging import StagingPhase
-from cdpo.targets.base import AttemptStatus
 from cdpo.targets.local import LocalTarget
 
 from ..ingestion.helpers import write_pipeline
@@ -44,15 +43,3 @@ def insert_rows(target: LocalTarget, name: str, rows: list[tuple[Any, ...]]) -> 
 def generate(tmp_path: Path, target: LocalTarget, **section: Any) -> GeneratedProject:
     pipeline = write_pipeline(tmp_path / "pipeline", staging=section)
     return StagingPhase().generate(PhaseContext(pipeline, target, tmp_path / "pipeline"))
-
-
-def run(target: LocalTarget, project: GeneratedProject) -> None:
-    """Push and run the generated project; fail the test with the failed tasks' errors."""
-    target.push(project.directory, project.project)
-    attempt = target.run(project.project, project.runs[0].workflow)
-    errors = [f"{t.full_name}: {t.error}" for t in attempt.tasks if t.error]
-    assert attempt.status is AttemptStatus.SUCCESS, "\n".join(errors[-3:])
-
-
-def rows(target: LocalTarget, sql: str) -> list[dict[str, Any]]:
-    return target.query(sql).records()

@@ -15,7 +15,8 @@ from cdpo.targets.local import LocalTarget
 from cdpo.targets.local.digdag import load_workflow
 
 from ..ingestion.helpers import parse_sql, write_pipeline
-from .conftest import SRC, STG, generate, make_table, rows, run
+from ..tables import rows, run
+from .conftest import SRC, STG, generate, make_table
 
 T0 = 1704067200
 CUSTOMERS = (

@@ -10,7 +10,8 @@ import yaml
 from cdpo.targets.local import LocalTarget
 
 from ..ingestion.helpers import parse_sql
-from .conftest import STG, generate, make_table, rows, run
+from ..tables import rows, run
+from .conftest import STG, generate, make_table
 from .test_rules import BOOLEANS, DATES, EMAILS, JSONS, PHONES_US, T0
 
 MIXED = "case_id BIGINT, email VARCHAR, phone VARCHAR, seen VARCHAR, opted VARCHAR, attributes VARCHAR, time BIGINT"

@@ -9,7 +9,8 @@ from cdpo.phases.staging import StagingPhase
 from cdpo.targets.local import LocalTarget
 
 from ..ingestion.helpers import write_pipeline
-from .conftest import CONFIG, STG, generate, insert_rows, make_table, rows, run
+from ..tables import rows, run
+from .conftest import CONFIG, STG, generate, insert_rows, make_table
 
 T0 = 1704067200
 MEMBERS = "member_id VARCHAR, region VARCHAR, email VARCHAR, plan VARCHAR, time BIGINT"

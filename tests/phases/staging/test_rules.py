@@ -11,7 +11,8 @@ import pytest
 
 from cdpo.targets.local import LocalTarget
 
-from .conftest import STG, generate, make_table, rows, run
+from ..tables import rows, run
+from .conftest import STG, generate, make_table
 
 T0 = 1704067200  # 2024-01-01 00:00:00 UTC
 

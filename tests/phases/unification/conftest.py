@@ -11,7 +11,6 @@ import pytest
 
 from cdpo.phases.base import GeneratedProject, PhaseContext
 from cdpo.phases.unification import UnificationPhase
-from cdpo.targets.base import AttemptStatus
 from cdpo.targets.local import LocalTarget
 
 from ..ingestion.helpers import write_pipeline
@@ -102,15 +101,3 @@ def context(tmp_path: Path, target: LocalTarget, **unification: Any) -> PhaseCon
 
 def generate(tmp_path: Path, target: LocalTarget, **unification: Any) -> GeneratedProject:
     return UnificationPhase().generate(context(tmp_path, target, **unification))
-
-
-def run(target: LocalTarget, project: GeneratedProject) -> None:
-    """Push and run the project's runner; fail the test with the failed tasks' errors."""
-    target.push(project.directory, project.project)
-    attempt = target.run(project.project, project.runs[0].workflow)
-    errors = [f"{t.full_name}: {t.error}" for t in attempt.tasks if t.error]
-    assert attempt.status is AttemptStatus.SUCCESS, "\n".join(errors[-3:])
-
-
-def rows(target: LocalTarget, sql: str) -> list[dict[str, Any]]:
-    return target.query(sql).records()

@@ -14,7 +14,8 @@ from cdpo.phases.unification.checks import ProjectTables, check_coverage
 from cdpo.targets.local import LocalTarget
 
 from ..ingestion.helpers import write_pipeline
-from .conftest import CONFIG, OUT, STG, T0, U1, U3, generate, retail_tables, rows, run, section
+from ..tables import rows, run
+from .conftest import CONFIG, OUT, STG, T0, U1, U3, generate, retail_tables, section
 
 
 def _write_truth(path: Path) -> None:

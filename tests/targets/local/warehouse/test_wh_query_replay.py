@@ -8,6 +8,7 @@ import pytest
 
 from cdpo.errors import ConfigError, WorkflowError
 from cdpo.targets.local.warehouse import Warehouse, load_replay_mapping, run_td_load, tables
+from cdpo.targets.local.warehouse.readers import FILE_TABLES_KEPT
 
 EVENTS = [
     ("e1", "2022-12-31 23:00:00.000"),
@@ -61,6 +62,44 @@ def test_monthly_bigquery_batches_load_each_row_once(wh: Warehouse, tmp_path: Pa
     counts = [_load(wh, mapping, _bigquery(start, end)) for start, end in months]
     assert counts == [2, 2]  # e1 is before the window; e3 ends January, inclusive
     assert _ids(wh) == ["e2", "e3", "e4", "e5"]
+
+
+def _parsed_file_sets(wh: Warehouse) -> int:
+    found = wh.first("SELECT count(*) FROM duckdb_tables() WHERE database_name = '_cdpo_files'")
+    return int(found[0]) if found else 0
+
+
+def test_batches_parse_the_file_once_and_see_it_change(wh: Warehouse, tmp_path: Path) -> None:
+    mapping = _mapping(tmp_path, "bigquery_v2")
+    _load(wh, mapping, _bigquery("2022-12-31 23:59:59.999", "2023-01-31 23:59:59.999"))
+    parsed = wh.file_tables.copy()
+    _load(wh, mapping, _bigquery("2023-01-31 23:59:59.999", "2023-02-28 23:59:59.999"))
+    assert wh.file_tables == parsed  # the second batch selected from the rows already parsed
+    assert wh.databases() == ["client_src"]  # and they are not a TD database
+    with (tmp_path / "events.jsonl").open("a", encoding="utf-8") as more:
+        more.write('{"event_id": "e6", "event_time": "2023-03-02 00:00:00.000"}\n')
+    assert _load(wh, mapping, _bigquery("2023-02-28 23:59:59.999", "2023-03-31 23:59:59.999")) == 1
+    assert _ids(wh) == ["e2", "e3", "e4", "e5", "e6"]
+
+
+def test_a_failed_batch_leaves_the_parsed_rows_usable(wh: Warehouse, tmp_path: Path) -> None:
+    mapping = _mapping(tmp_path, "bigquery_v2")
+    bad = {"type": "bigquery_v2", "import_type": "query", "query": "SELECT no_such_column FROM t"}
+    with pytest.raises(WorkflowError):
+        _load(wh, mapping, bad)
+    assert _load(wh, mapping, _bigquery("2022-12-31 23:59:59.999", "2023-02-28 23:59:59.999")) == 4
+    assert [t.name for t in tables(wh, "client_src")] == ["web_events"]
+
+
+def test_the_warehouse_keeps_a_bounded_number_of_parsed_files(
+    wh: Warehouse, tmp_path: Path
+) -> None:
+    mapping = _mapping(tmp_path, "bigquery_v2")
+    for i in range(FILE_TABLES_KEPT + 2):
+        (tmp_path / "events.jsonl").write_text(f'{{"event_id": "x{i}", "event_time": "t"}}\n')
+        _load(wh, mapping, {"type": "bigquery_v2", "import_type": "table"})
+    assert _parsed_file_sets(wh) == FILE_TABLES_KEPT
+    assert len(_ids(wh)) == FILE_TABLES_KEPT + 2
 
 
 def test_snowflake_query_with_a_cte_and_alias(wh: Warehouse, tmp_path: Path) -> None:

@@ -27,7 +27,12 @@ from cdpo.targets.local.warehouse.incremental import (
 )
 from cdpo.targets.local.warehouse.names import TableName, table_name
 from cdpo.targets.local.warehouse.query_replay import apply_source_query, source_query
-from cdpo.targets.local.warehouse.readers import FileSource, parser_source, stage_files
+from cdpo.targets.local.warehouse.readers import (
+    FileSource,
+    file_rows,
+    parser_source,
+    stage_files,
+)
 from cdpo.targets.local.warehouse.time_column import TimeSpec, apply_time, time_spec
 
 if TYPE_CHECKING:
@@ -91,10 +96,12 @@ def run_td_load(
     if not source.files:  # every file is at or before last_path: nothing new to load
         return LoadResult(target, 0, out_mode, ())
     staged = catalog.staging_name(target)
+    rows = file_rows(wh, source)  # parsed once per attempt, outside the load's transaction
     with wh.transaction():
-        stage_files(wh, source, staged)
         if query is not None:  # the source runs the query (its WHERE window) on TD: so do we
-            apply_source_query(wh, staged, *query)
+            apply_source_query(wh, rows, staged, *query)
+        else:
+            stage_files(wh, rows, staged)
         last = _incremental(wh, staged, target, section, field)
         count = wh.first(f"SELECT count(*) FROM {staged.sql}")
         _finish(wh, staged, target, spec, now, out_mode)

@@ -17,7 +17,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from cdpo.errors import ConfigError
-from cdpo.targets.local.warehouse import catalog
 
 if TYPE_CHECKING:
     from cdpo.targets.local.warehouse.names import TableName
@@ -51,21 +50,20 @@ def source_query(section: Mapping[str, Any]) -> tuple[str, str] | None:
     return query, dialect
 
 
-def apply_source_query(wh: Warehouse, staged: TableName, query: str, dialect: str) -> None:
-    """Replace ``staged`` (every replayed row) with the rows ``query`` selects from them.
+def apply_source_query(
+    wh: Warehouse, rows: str, staged: TableName, query: str, dialect: str
+) -> None:
+    """Create ``staged`` with the rows ``query`` selects from ``rows`` (every replayed row).
 
     Raises:
         ConfigError: the query does not parse in ``dialect``, is not one SELECT, or reads more
             than one source table (the replay maps one set of files per destination).
         WorkflowError: DuckDB cannot run the translation (e.g. a column the files lack).
     """
-    translated = _translate(query, dialect, staged)
-    result = catalog.staging_name(staged)
-    wh.run(f"CREATE TABLE {result.sql} AS {translated}")
-    catalog.replace(wh, result, staged)
+    wh.run(f"CREATE TABLE {staged.sql} AS {_translate(query, dialect, rows)}")
 
 
-def _translate(query: str, dialect: str, staged: TableName) -> str:
+def _translate(query: str, dialect: str, rows: str) -> str:
     import sqlglot
     from sqlglot import exp
 
@@ -88,5 +86,5 @@ def _translate(query: str, dialect: str, staged: TableName) -> str:
         )
     for table in sources:
         alias = table.alias or table.name
-        table.replace(exp.table_(staged.table, db=staged.database, quoted=True, alias=alias))
+        table.replace(exp.to_table(rows, dialect="duckdb").as_(alias))
     return tree.sql(dialect="duckdb")

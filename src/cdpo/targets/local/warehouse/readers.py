@@ -7,6 +7,7 @@ connector's timestamps as strings), nested JSON objects as JSON text, arrays as 
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +19,15 @@ from cdpo.targets.local.warehouse.names import TableName, quote, valid_column
 if TYPE_CHECKING:
     from cdpo.targets.local.warehouse.warehouse import Warehouse
 
-__all__ = ["FORMATS", "FileSource", "embulk_columns", "format_of", "parser_source", "stage_files"]
+__all__ = [
+    "FORMATS",
+    "FileSource",
+    "embulk_columns",
+    "file_rows",
+    "format_of",
+    "parser_source",
+    "stage_files",
+]
 
 FORMATS = ("csv", "tsv", "jsonl", "parquet")
 _ALIASES = {"json": "jsonl", "ndjson": "jsonl", "jsonlines": "jsonl"}
@@ -141,8 +150,18 @@ def _storage_expr(column: str, dtype: Any) -> str:
     return f"CAST({ref} AS VARCHAR) AS {ref}"
 
 
-def stage_files(wh: Warehouse, source: FileSource, staged: TableName) -> None:
-    """Create ``staged`` holding every row of ``source``'s files, typed as TD stores them.
+FILE_TABLES_KEPT = 4
+"""Parsed file sets an open warehouse keeps (least recently used dropped first)."""
+_FILES_DB = "_cdpo_files"
+
+
+def file_rows(wh: Warehouse, source: FileSource) -> str:
+    """A table holding every row of ``source``'s files, typed as TD stores them.
+
+    A history load reads the same replay file once per monthly batch; an attempt keeps its
+    warehouse open, so the files are parsed once per attempt and each batch selects its window
+    from the parsed rows. A file whose size or modification time changed is parsed again.
+    Call it outside a transaction: a rolled-back load must not leave a stale entry.
 
     Raises:
         ConfigError: a file is missing, or a column name is not a valid identifier.
@@ -151,17 +170,31 @@ def stage_files(wh: Warehouse, source: FileSource, staged: TableName) -> None:
     for path in source.files:
         if not path.is_file():
             raise ConfigError(f"file not found: {path}", field=source.origin)
+    key = (source, tuple((p.stat().st_mtime_ns, p.stat().st_size) for p in source.files))
+    cache = wh.file_tables
+    if key in cache:
+        cache.move_to_end(key)
+        return cache[key]
     reader, params = _read_sql(source)
-    raw = TableName(staged.database, f"{staged.table}_raw")
-    wh.run(f"CREATE TABLE {raw.sql} AS SELECT * FROM {reader}", params)
-    relation = wh.con.table(raw.sql)
+    relation = wh.con.sql(f"SELECT * FROM {reader}", params=params)
     for name in relation.columns:
         valid_column(name, field=f"{source.origin}: a column of {source.files[0].name}")
     select = ", ".join(
         _storage_expr(c, t) for c, t in zip(relation.columns, relation.types, strict=True)
     )
-    wh.run(f"CREATE TABLE {staged.sql} AS SELECT {select} FROM {raw.sql}")
-    wh.run(f"DROP TABLE {raw.sql}")
+    if not cache:  # a database of its own, so no TD database lists the parsed files
+        wh.run(f"ATTACH IF NOT EXISTS ':memory:' AS {_FILES_DB}")
+    name = f"{_FILES_DB}.main.{quote('t_' + uuid.uuid4().hex[:12])}"
+    wh.run(f"CREATE TABLE {name} AS SELECT {select} FROM {reader}", params)
+    cache[key] = name
+    while len(cache) > FILE_TABLES_KEPT:
+        wh.run(f"DROP TABLE IF EXISTS {cache.popitem(last=False)[1]}")
+    return name
+
+
+def stage_files(wh: Warehouse, rows: str, staged: TableName) -> None:
+    """Create ``staged`` holding a copy of ``rows`` (a ``file_rows`` table): one load's own rows."""
+    wh.run(f"CREATE TABLE {staged.sql} AS SELECT * FROM {rows}")
 
 
 def parser_source(parser: object, files: tuple[Path, ...], *, origin: str) -> FileSource:

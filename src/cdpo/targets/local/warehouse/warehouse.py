@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Iterator, Sequence
+from collections import OrderedDict
+from collections.abc import Hashable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -76,6 +77,8 @@ class Warehouse:
         self.lock_timeout = lock_timeout
         self.read_only = read_only
         self._con: duckdb.DuckDBPyConnection | None = None
+        self.file_tables: OrderedDict[Hashable, str] = OrderedDict()
+        """Tables of parsed load files, by fingerprint (``readers.file_rows``); per connection."""
 
     def __enter__(self) -> Warehouse:
         return self.open()
@@ -112,6 +115,7 @@ class Warehouse:
         if self._con is not None:
             self._con.close()
             self._con = None
+        self.file_tables.clear()
 
     @property
     def con(self) -> duckdb.DuckDBPyConnection:

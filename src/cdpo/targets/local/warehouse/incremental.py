@@ -10,6 +10,7 @@ warehouse's own schema, for loads that give no start value.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from cdpo.errors import ConfigError
@@ -20,13 +21,22 @@ from cdpo.targets.local.warehouse.warehouse import INTERNAL_SCHEMA
 if TYPE_CHECKING:
     from cdpo.targets.local.warehouse.warehouse import Warehouse
 
-__all__ = ["apply_incremental", "read_last_record", "save_last_record"]
+__all__ = ["Window", "last_loaded", "read_last_record", "save_last_record", "window"]
 
 _STATE = quote(INTERNAL_SCHEMA, "load_state")
 
 
-def _kind(wh: Warehouse, staged: TableName, field: str, sample: str | None) -> str:
-    relation = wh.con.table(staged.sql)
+@dataclass(frozen=True)
+class Window:
+    """Which rows an incremental load takes: ``condition`` (with ``params``) over ``key`` values."""
+
+    condition: str
+    params: tuple[str, ...]
+    key: str
+
+
+def _kind(wh: Warehouse, rows_sql: str, field: str, sample: str | None) -> str:
+    relation = wh.con.sql(rows_sql)
     types = dict(zip(relation.columns, relation.types, strict=True))
     if field not in types:
         raise ConfigError(
@@ -38,7 +48,7 @@ def _kind(wh: Warehouse, staged: TableName, field: str, sample: str | None) -> s
         return "number"
     if sample is None:
         row = wh.first(
-            f"SELECT CAST({quote(field)} AS VARCHAR) FROM {staged.sql} "
+            f"SELECT CAST({quote(field)} AS VARCHAR) FROM ({rows_sql}) AS r "
             f"WHERE {quote(field)} IS NOT NULL LIMIT 1"
         )
         sample = row[0] if row else None
@@ -62,31 +72,33 @@ def _check_bound(wh: Warehouse, bound_sql: str, value: str, kind: str, field: st
         )
 
 
-def apply_incremental(
-    wh: Warehouse, staged: TableName, field: str, start: str | None, end: str | None
-) -> str | None:
-    """Delete from ``staged`` the rows at or before ``start`` and after ``end``.
+def window(wh: Warehouse, rows_sql: str, field: str, start: str | None, end: str | None) -> Window:
+    """The rows of the query ``rows_sql`` after ``start`` and up to ``end`` (inclusive).
 
-    Returns the new last record: the greatest remaining value of ``field`` (or ``start`` when
-    no row remains), as text.
+    Without bounds every row is taken; with one, rows whose ``field`` is NULL are not.
 
     Raises:
         ConfigError: ``field`` is not a column, or a bound is not comparable with it.
     """
-    kind = _kind(wh, staged, field, start or end)
+    kind = _kind(wh, rows_sql, field, start or end)
     key_sql, bound_sql = (part.format(quote(field)) for part in _KEYS[kind])
-    drop, params = [], []
-    for value, test in ((start, f"{key_sql} <= {bound_sql}"), (end, f"{key_sql} > {bound_sql}")):
+    keep, params = [f"{key_sql} IS NOT NULL"], []
+    for value, test in ((start, f"{key_sql} > {bound_sql}"), (end, f"{key_sql} <= {bound_sql}")):
         if value is not None:
             _check_bound(wh, bound_sql, value, kind, field)
-            drop.append(test)
+            keep.append(test)
             params.append(value)
-    if drop:
-        condition = " OR ".join([f"{key_sql} IS NULL", *drop])
-        wh.run(f"DELETE FROM {staged.sql} WHERE {condition}", params)
+    condition = " AND ".join(keep) if params else "TRUE"
+    return Window(condition, tuple(params), key_sql)
+
+
+def last_loaded(
+    wh: Warehouse, staged: TableName, field: str, key: str, start: str | None
+) -> str | None:
+    """The new last record: the greatest ``field`` value of ``staged`` (``start`` when empty)."""
     row = wh.first(
-        f"SELECT CAST(arg_max({quote(field)}, {key_sql}) AS VARCHAR) FROM {staged.sql} "
-        f"WHERE {key_sql} IS NOT NULL"
+        f"SELECT CAST(arg_max({quote(field)}, {key}) AS VARCHAR) FROM {staged.sql} "
+        f"WHERE {key} IS NOT NULL"
     )
     return row[0] if row and row[0] is not None else start
 

@@ -21,18 +21,14 @@ from typing import TYPE_CHECKING, Any
 from cdpo.errors import ConfigError, did_you_mean
 from cdpo.targets.local.warehouse import catalog
 from cdpo.targets.local.warehouse.incremental import (
-    apply_incremental,
+    last_loaded,
     read_last_record,
     save_last_record,
+    window,
 )
 from cdpo.targets.local.warehouse.names import TableName, table_name
-from cdpo.targets.local.warehouse.query_replay import apply_source_query, source_query
-from cdpo.targets.local.warehouse.readers import (
-    FileSource,
-    file_rows,
-    parser_source,
-    stage_files,
-)
+from cdpo.targets.local.warehouse.query_replay import source_query, source_select
+from cdpo.targets.local.warehouse.readers import FileSource, file_rows, parser_source
 from cdpo.targets.local.warehouse.time_column import TimeSpec, apply_time, time_spec
 
 if TYPE_CHECKING:
@@ -97,12 +93,10 @@ def run_td_load(
         return LoadResult(target, 0, out_mode, ())
     staged = catalog.staging_name(target)
     rows = file_rows(wh, source)  # parsed once per attempt, outside the load's transaction
+    # A query-based source runs its query (and its WHERE window) on TD's side: so do we.
+    select = f"SELECT * FROM {rows}" if query is None else source_select(rows, *query)
     with wh.transaction():
-        if query is not None:  # the source runs the query (its WHERE window) on TD: so do we
-            apply_source_query(wh, rows, staged, *query)
-        else:
-            stage_files(wh, rows, staged)
-        last = _incremental(wh, staged, target, section, field)
+        last = _stage(wh, select, staged, target, section, field)
         count = wh.first(f"SELECT count(*) FROM {staged.sql}")
         _finish(wh, staged, target, spec, now, out_mode)
     return LoadResult(target, int(count[0]) if count else 0, out_mode, source.files, last)
@@ -180,18 +174,21 @@ def _prefix_files(prefix: object, base_dir: Path | None) -> tuple[Path, ...]:
     return tuple(files)
 
 
-def _incremental(
+def _stage(
     wh: Warehouse,
+    select: str,
     staged: TableName,
     target: TableName,
     section: Mapping[str, Any],
     field: str | None,
 ) -> str | None:
-    """Keep only the rows after the start value (up to the end value); returns the new last record.
+    """Create ``staged`` with the rows of ``select`` this load takes; returns the new last record.
 
-    A file input without an incremental field is incremental by ``last_path`` alone.
+    An incremental load takes the rows after the start value and up to the end value; a file
+    input without an incremental field is incremental by ``last_path`` alone.
     """
     if not section.get("incremental") or (not field and section.get("type") in _FILE_TYPES):
+        wh.run(f"CREATE TABLE {staged.sql} AS {select}")
         return None
     if not field:
         raise ConfigError(
@@ -202,7 +199,12 @@ def _incremental(
     start = _first(section, START_KEYS)
     if start is None:
         start = read_last_record(wh, target)
-    last = apply_incremental(wh, staged, field, start, _first(section, END_KEYS))
+    taken = window(wh, select, field, start, _first(section, END_KEYS))
+    wh.run(
+        f"CREATE TABLE {staged.sql} AS SELECT * FROM ({select}) AS r WHERE {taken.condition}",
+        taken.params,
+    )
+    last = last_loaded(wh, staged, field, taken.key, start)
     save_last_record(wh, target, last)
     return last
 

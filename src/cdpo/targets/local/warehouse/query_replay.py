@@ -14,15 +14,11 @@ TD docs: "Google BigQuery Import Integration V2" (``import_type: query`` with ``
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from cdpo.errors import ConfigError
 
-if TYPE_CHECKING:
-    from cdpo.targets.local.warehouse.names import TableName
-    from cdpo.targets.local.warehouse.warehouse import Warehouse
-
-__all__ = ["QUERY_DIALECTS", "apply_source_query", "source_query"]
+__all__ = ["QUERY_DIALECTS", "source_query", "source_select"]
 
 QUERY_DIALECTS = {"bigquery_v2": "bigquery", "bigquery": "bigquery", "snowflake": "snowflake"}
 """Connector type (``in.type``) → the sqlglot dialect its ``query`` is written in."""
@@ -50,17 +46,14 @@ def source_query(section: Mapping[str, Any]) -> tuple[str, str] | None:
     return query, dialect
 
 
-def apply_source_query(
-    wh: Warehouse, rows: str, staged: TableName, query: str, dialect: str
-) -> None:
-    """Create ``staged`` with the rows ``query`` selects from ``rows`` (every replayed row).
+def source_select(rows: str, query: str, dialect: str) -> str:
+    """The DuckDB SELECT of ``query`` over ``rows`` (every replayed row of its files).
 
     Raises:
         ConfigError: the query does not parse in ``dialect``, is not one SELECT, or reads more
             than one source table (the replay maps one set of files per destination).
-        WorkflowError: DuckDB cannot run the translation (e.g. a column the files lack).
     """
-    wh.run(f"CREATE TABLE {staged.sql} AS {_translate(query, dialect, rows)}")
+    return _translate(query, dialect, rows)
 
 
 def _translate(query: str, dialect: str, rows: str) -> str:

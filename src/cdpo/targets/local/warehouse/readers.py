@@ -1,4 +1,4 @@
-"""Read local CSV, TSV, JSON-lines and Parquet files into a staged warehouse table.
+"""Read local CSV, TSV, JSON-lines and Parquet files into a warehouse table, once per attempt.
 
 Types are stored as TD stores them: integers as ``bigint``, reals as ``double``, text as
 ``varchar`` kept exactly as written (timestamp-looking strings are not parsed: TD keeps a
@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cdpo.errors import ConfigError, did_you_mean
-from cdpo.targets.local.warehouse.names import TableName, quote, valid_column
+from cdpo.targets.local.warehouse.names import quote, valid_column
 
 if TYPE_CHECKING:
     from cdpo.targets.local.warehouse.warehouse import Warehouse
@@ -26,7 +26,6 @@ __all__ = [
     "file_rows",
     "format_of",
     "parser_source",
-    "stage_files",
 ]
 
 FORMATS = ("csv", "tsv", "jsonl", "parquet")
@@ -190,11 +189,6 @@ def file_rows(wh: Warehouse, source: FileSource) -> str:
     while len(cache) > FILE_TABLES_KEPT:
         wh.run(f"DROP TABLE IF EXISTS {cache.popitem(last=False)[1]}")
     return name
-
-
-def stage_files(wh: Warehouse, rows: str, staged: TableName) -> None:
-    """Create ``staged`` holding a copy of ``rows`` (a ``file_rows`` table): one load's own rows."""
-    wh.run(f"CREATE TABLE {staged.sql} AS SELECT * FROM {rows}")
 
 
 def parser_source(parser: object, files: tuple[Path, ...], *, origin: str) -> FileSource:

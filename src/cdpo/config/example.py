@@ -77,6 +77,15 @@ unification:
   id_method: persistent_id        # persistent_id | canonical_id
   update_strategy: incremental    # incremental | full
   coverage_threshold: 0.9         # VALIDATE fails below 90% of rows with a unified id
+  # do_not_merge_key: customer_id # two customer ids never merge (needs id_method: canonical_id)
+  # master_tables:                # default: customer_360_master (keys, names, ...); [] = none
+  #   - name: customer_360_master
+  #     attributes:
+  #       - name: email           # one value per profile: priority 1 first, latest by time
+  #         source_columns:
+  #           - table: shop_orders
+  #             column: email_std
+  #             priority: 1
 """
 
 

@@ -111,6 +111,7 @@ def test_validate_passes_and_reports_profiles_histograms_exclusions_and_truth(
         "enriched:enriched_orders": CheckStatus.PASS,
         "enriched:enriched_web_events": CheckStatus.PASS,
         "unification_coverage": CheckStatus.PASS,
+        "unification_master": CheckStatus.PASS,
         "unification_profiles": CheckStatus.PASS,
         "unification_exclusions": CheckStatus.PASS,
         "unification_truth": CheckStatus.PASS,
@@ -121,6 +122,11 @@ def test_validate_passes_and_reports_profiles_histograms_exclusions_and_truth(
     lookup = checks["unification_lookup"].metrics
     # A: a@x.com, +15550001111, C1, U1; B: b@y.org, C2; C: U3
     assert (lookup["ids"], lookup["profiles"]) == (7, 3)
+    master = checks["unification_master"]
+    assert master.detail == "3 rows for 3 profiles"  # the default customer_360_master
+    assert master.metrics["attribute_coverage"] == {
+        "email": 0.6667, "phone": 0.3333, "customer_id": 0.6667, "td_client_id": 0.6667,
+    }  # fmt: skip
     profiles = checks["unification_profiles"].metrics
     assert profiles["largest_profile"] == 4
     assert profiles["merge_sizes"] == {"1": 1, "2": 1, "3-5": 1, "6-10": 0, "11+": 0}

@@ -78,9 +78,11 @@ def test_id_unification_calls_the_regional_cdp_endpoint_with_tds_body(
     ]  # fmt: skip
     assert (call["method"], call["retry"], call["content_format"]) == ("POST", True, "json")
     content = call["content"]
-    # persistent ids and incremental updates are the defaults
+    # persistent ids and incremental updates are the defaults; the default master table needs
+    # TD's enrichment
     assert content["run_persistent_ids"] is True and "run_canonical_ids" not in content
-    assert content["full_refresh"] is False and content["run_enrichments"] is False
+    assert content["full_refresh"] is False
+    assert content["run_enrichments"] is True and content["run_master_tables"] is True
     assert "persistent_ids" in _yaml(project, "config/unify.yml")
     runner = _yaml(project, "unif_runner.dig")
     assert [v["require>"] for k, v in runner.items() if k.startswith("+")] == [

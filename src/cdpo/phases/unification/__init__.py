@@ -11,10 +11,19 @@ from cdpo.phases.unification.model import (
     unified_inputs,
 )
 from cdpo.phases.unification.phase import UnificationPhase
-from cdpo.phases.unification.settings import UnificationKey, UnificationSettings
+from cdpo.phases.unification.settings import (
+    MasterAttribute,
+    MasterSourceColumn,
+    MasterTableSettings,
+    UnificationKey,
+    UnificationSettings,
+)
 
 __all__ = [
     "DiscoveredColumn",
+    "MasterAttribute",
+    "MasterSourceColumn",
+    "MasterTableSettings",
     "UnificationKey",
     "UnificationModel",
     "UnificationPhase",

@@ -1,5 +1,6 @@
 """VALIDATE for unification, on the data (spec-staging-unification.md §5.2, §7.16): the lookup exists,
-is unique per (id, key type) and every enriched table holds its staged rows; coverage (share of
+is unique per (id, key type) (unless ``do_not_merge_key`` shares ids on purpose), every enriched
+table holds its staged rows and every master table one row per profile; coverage (share of
 staged rows that got an id) meets ``coverage_threshold`` or the phase FAILs; the largest profile,
 merge sizes and per-key histograms, the junk values the guard blocked, and — with a truth file —
 precision/recall/F1 of the merges, all as metrics for the report.
@@ -40,6 +41,9 @@ class ProjectTables:
     keys: tuple[str, ...]
     tables: tuple[tuple[str, str, str], ...]
     """(staged database, staged table, enriched table) per unified table."""
+    masters: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """(master table, its attribute columns) per master table."""
+    do_not_merge_key: str | None = None
 
     @classmethod
     def read(cls, directory: Path) -> ProjectTables:
@@ -57,6 +61,11 @@ class ProjectTables:
             kind,
             tuple(definition["merge_by_keys"]),
             tuple((t["database"], t["table"], t["enriched_table"]) for t in enrich["tables"]),
+            tuple(
+                (m["name"], tuple(a["name"] for a in m["attributes"]))
+                for m in unify.get("master_tables") or ()
+            ),
+            definition.get("do_not_merge_key"),
         )
 
     def table(self, name: str) -> str:
@@ -91,6 +100,10 @@ def check_lookup(target: Target, names: ProjectTables, present: set[str]) -> lis
         f"FROM {names.lookup}"
     ).rows[0])  # fmt: skip
     ratio = round(ids / profiles, 3) if profiles else 0.0
+    unique = duplicated == 0 or names.do_not_merge_key is not None
+    shared = f"{duplicated} ids belong to more than one profile"
+    if duplicated and names.do_not_merge_key is not None:  # TD p6: a follower keeps two leaders
+        shared += f" (expected: do_not_merge_key {names.do_not_merge_key} keeps them apart)"
     return [
         CheckResult(
             "unification_lookup", CheckStatus.PASS if ids else CheckStatus.FAIL,
@@ -99,8 +112,7 @@ def check_lookup(target: Target, names: ProjectTables, present: set[str]) -> lis
         ),
         CheckResult(
             "unification_lookup_unique",
-            CheckStatus.PASS if duplicated == 0 else CheckStatus.FAIL,
-            f"{duplicated} ids belong to more than one profile", where,
+            CheckStatus.PASS if unique else CheckStatus.FAIL, shared, where,
             {"ids_in_several_profiles": duplicated},
         ),
     ]  # fmt: skip
@@ -217,6 +229,33 @@ def check_exclusions(target: Target, names: ProjectTables) -> CheckResult:
     )  # fmt: skip
 
 
+def check_masters(
+    target: Target, names: ProjectTables, present: set[str], profiles: int
+) -> list[CheckResult]:
+    """Every master table exists with one row per profile; the share of rows each attribute
+    fills is reported (spec §5.2, §5.3 item 7)."""
+    results = []
+    for table, attributes in names.masters:
+        where = f"{names.output_database}.{table}"
+        if table not in present:
+            results.append(_missing("unification_master", where))
+            continue
+        counts = ", ".join(f"COUNT({quote(a)})" for a in attributes)
+        total, *filled = (int(v) for v in target.query(
+            f"SELECT COUNT(*), {counts} FROM {names.table(table)}"
+        ).rows[0])  # fmt: skip
+        ok = total > 0 and total == profiles
+        shares = zip(attributes, filled, strict=True)
+        coverage = {a: round(n / total, 4) if total else 0.0 for a, n in shares}
+        detail = f"{total} rows for {profiles} profiles"
+        detail += "" if ok else " (one per profile expected)"
+        results.append(CheckResult(
+            "unification_master", CheckStatus.PASS if ok else CheckStatus.FAIL, detail, where,
+            {"rows": total, "attribute_coverage": coverage},
+        ))  # fmt: skip
+    return results
+
+
 def check_unification(context: PhaseContext, directory: Path) -> list[CheckResult]:
     """Every check of the unification phase, on the project in ``directory``."""
     settings, target = context.pipeline.unification, context.target
@@ -225,11 +264,14 @@ def check_unification(context: PhaseContext, directory: Path) -> list[CheckResul
     except (OSError, KeyError, TypeError, IndexError, yaml.YAMLError) as error:
         detail = f"the generated project in {directory} is missing or unreadable ({error}); "
         return [CheckResult("unification_generated", CheckStatus.FAIL, detail + "run GENERATE")]
-    results = check_lookup(target, names, set(_row_counts(target, names.output_database)))
+    present = set(_row_counts(target, names.output_database))
+    results = check_lookup(target, names, present)
     if results[0].status is CheckStatus.FAIL:
         return results
+    profiles = results[0].metrics["profiles"]
     results += check_coverage(target, names, settings.coverage_threshold)
-    results.append(check_profiles(target, names, results[0].metrics["profiles"]))
+    results += check_masters(target, names, present, profiles)
+    results.append(check_profiles(target, names, profiles))
     results.append(check_exclusions(target, names))
     if settings.truth_file:
         results.append(check_truth(context, names.tables, names.output_database, names.id_name))

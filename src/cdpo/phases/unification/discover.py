@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from cdpo.targets.base import Column
 
-__all__ = ["ID_KEY_NAMES", "DiscoveredColumn", "discover_columns"]
+__all__ = ["ID_KEY_NAMES", "DiscoveredColumn", "discover_columns", "is_profile_table"]
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 _DIGITS = re.compile(r"\d")
@@ -46,6 +46,16 @@ class DiscoveredColumn:
     column: str
     key: str | None
     reason: str
+
+
+def is_profile_table(table: str) -> bool:
+    """A table of people (``…_customers``, ``…_profiles``, …) rather than of their events.
+
+    Example:
+        >>> is_profile_table("crm_customers"), is_profile_table("shopify_orders")
+        (True, False)
+    """
+    return table.rsplit("_", 1)[-1] in _ENTITIES
 
 
 def _words(name: str) -> set[str]:

@@ -100,6 +100,9 @@ def unification_workflow(model: UnificationModel) -> dict[str, Any]:
     """``http_call>`` to the regional CDP API (td-apis-digdag-and-peers §D.1, p1_syntax): TD answers
     with a workflow that runs the unification as subtasks of this attempt."""
     persistent = model.kind == "persistent_id"
+    # TD builds master tables from its own enriched tables (§3.7), so they need its enrichment;
+    # enrich_runner then replaces those with every staged column.
+    masters = bool(model.masters)
     return {
         "timezone": "UTC",
         "_export": {_ENV: None},
@@ -115,8 +118,8 @@ def unification_workflow(model: UnificationModel) -> dict[str, Any]:
             "content_format": "json",
             "content": {
                 "run_persistent_ids" if persistent else "run_canonical_ids": True,
-                "run_enrichments": False,
-                "run_master_tables": False,
+                "run_enrichments": masters,
+                "run_master_tables": masters,
                 "full_refresh": model.settings.update_strategy == "full",
                 "keep_debug_tables": False,
                 "unification": {Include("config/unify.yml"): None},

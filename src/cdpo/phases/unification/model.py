@@ -3,8 +3,8 @@
 Names in one place (spec-staging-unification.md §7.15): the output database is
 ``databases.unification`` = ``cdp_unification_{unify.yml name}`` (TD derives it from the name, §2);
 the id column and the prefix of every output table is ``unification.name``; each staged table
-``t`` gets a prep table ``{lookup_db}.t_prep`` (its key columns, junk values nulled) and an enriched
-table ``{output_db}.enriched_t``. ``unify_yml`` renders the model and ``cdpo.unify``'s validator
+``t`` gets a prep table ``{lookup_db}.t_prep`` (its key columns, junk values nulled, and the columns
+its master tables read) and an enriched table ``{output_db}.enriched_t``. ``unify_yml`` renders the model and ``cdpo.unify``'s validator
 (TD's cross-checks) checks it before anything is written.
 """
 
@@ -18,7 +18,12 @@ from cdpo.errors import ConfigError, GenerateError, NotFoundError, did_you_mean
 from cdpo.phases.common import sample_values
 from cdpo.phases.ingestion import quote, split_table
 from cdpo.phases.unification.discover import DiscoveredColumn, discover_columns
-from cdpo.phases.unification.settings import UnificationKey, UnificationSettings
+from cdpo.phases.unification.masters import master_yml, prep_columns, resolve_master_tables
+from cdpo.phases.unification.settings import (
+    MasterTableSettings,
+    UnificationKey,
+    UnificationSettings,
+)
 from cdpo.targets.base import Column, Target
 
 __all__ = [
@@ -54,6 +59,8 @@ class UnifiedTable:
     name: str
     key_columns: tuple[tuple[str, str], ...]
     discovery: tuple[DiscoveredColumn, ...] = ()
+    columns: tuple[Column, ...] = ()
+    """The staged table's live columns."""
 
     @property
     def prep_name(self) -> str:
@@ -80,6 +87,7 @@ class UnificationModel:
     keys: tuple[UnificationKey, ...]
     tables: tuple[UnifiedTable, ...]
     skipped: tuple[UnifiedTable, ...] = ()
+    masters: tuple[MasterTableSettings, ...] = ()
 
     @property
     def project(self) -> str:
@@ -108,7 +116,15 @@ class UnificationModel:
         prep = [f"{self.prep_database}.{t.prep_name}" for t in self.tables]
         enriched = [f"{self.output_database}.{t.enriched_name}" for t in self.tables]
         outputs = [f"{self.output_database}.{self.id_name}_{s}" for s in ("lookup", "graph")]
-        return (*prep, *outputs, *enriched, f"{self.prep_database}.{self.id_name}_exclusions")
+        masters = [f"{self.output_database}.{m.name}" for m in self.masters]
+        exclusions = f"{self.prep_database}.{self.id_name}_exclusions"
+        return (*prep, *outputs, *enriched, *masters, exclusions)
+
+    def prep_extras(self, table: UnifiedTable) -> tuple[str, ...]:
+        """Columns of ``table`` its prep table carries beyond the keys and ``time``: what the
+        master tables read, in the table's column order."""
+        wanted = prep_columns(self.masters, table.name) - {c for c, _ in table.key_columns}
+        return tuple(c.name for c in table.columns if c.name in wanted and c.name != "time")
 
     def blocked_patterns(self, key: str) -> tuple[str, ...]:
         """Junk-value patterns of ``key``: pipeline.yml's, else cdpo.unify's defaults per key type."""
@@ -123,7 +139,15 @@ class UnificationModel:
     def unify_yml(self) -> dict[str, Any]:
         """unify.yml (TD's p1_syntax) over the prep tables; ``incremental_columns: [time]``."""
         id_section = "persistent_ids" if self.kind == "persistent_id" else "canonical_ids"
-        return {
+        definition: dict[str, Any] = {
+            "name": self.id_name,
+            "merge_by_keys": [k.name for k in self.keys],
+            "merge_iterations": self.settings.merge_iterations,
+            "incremental_merge_iterations": self.settings.incremental_merge_iterations,
+        }
+        if self.settings.do_not_merge_key is not None:
+            definition["do_not_merge_key"] = self.settings.do_not_merge_key
+        document = {
             "name": self.unify_name,
             "keys": [_key_yml(k) for k in self.keys],
             "tables": [
@@ -136,15 +160,13 @@ class UnificationModel:
                 }
                 for t in self.tables
             ],
-            id_section: [
-                {
-                    "name": self.id_name,
-                    "merge_by_keys": [k.name for k in self.keys],
-                    "merge_iterations": self.settings.merge_iterations,
-                    "incremental_merge_iterations": self.settings.incremental_merge_iterations,
-                }
-            ],
+            id_section: [definition],
         }
+        if self.masters:
+            document["master_tables"] = [
+                master_yml(m, self.kind, self.id_name) for m in self.masters
+            ]
+        return document
 
 
 def _key_yml(key: UnificationKey) -> dict[str, Any]:
@@ -246,7 +268,7 @@ def _discover(
     sample = sample_values(target, database, name, live, settings.sample_rows)
     found = discover_columns(live, sample, name)
     pairs = _apply_overrides(name, live, found, settings.key_columns.get(name, {}))
-    return UnifiedTable(database, name, pairs, tuple(found))
+    return UnifiedTable(database, name, pairs, tuple(found), tuple(live))
 
 
 def _ordered_keys(settings: UnificationSettings, used: Sequence[str]) -> tuple[UnificationKey, ...]:
@@ -269,8 +291,18 @@ def _ordered_keys(settings: UnificationSettings, used: Sequence[str]) -> tuple[U
                 hint="Map a column to it with key_columns, or remove it (TD refuses unused keys).",
             )
         return settings.keys
+    first = settings.do_not_merge_key
+    if first is not None and first not in used:
+        found = sorted(set(used))
+        raise ConfigError(
+            f"do_not_merge_key {first!r} is not a key of the staged tables; keys: "
+            f"{', '.join(found)}.{did_you_mean(first, found)}",
+            field="unification.do_not_merge_key",
+            hint="Name one of those keys, or map a column to it with key_columns.",
+        )
+    # TD requires do_not_merge_key first in merge_by_keys (p6_do_not_merge).
     rank = {k: i for i, k in enumerate(_PRIORITY)} | {k: 100 + i for i, k in enumerate(_LAST)}
-    ordered = sorted(set(used), key=lambda k: (rank.get(k, 50), k))
+    ordered = sorted(set(used), key=lambda k: (k != first, rank.get(k, 50), k))
     return tuple(
         DEFAULT_KEY_RULES.get(k, UnificationKey(name=k, invalid_texts=("",))) for k in ordered
     )
@@ -281,7 +313,9 @@ def build_unification_model(pipeline: Any, target: Target) -> UnificationModel:
 
     Raises:
         ConfigError: bad names, an override naming a missing column or table, a key not listed in
-            ``unification.keys``, no key found at all, or a unify.yml TD's validator rejects.
+            ``unification.keys``, no key found at all, a ``do_not_merge_key`` that is not a key,
+            a master table source that is not a unified table or column, or a unify.yml TD's
+            validator rejects.
         GenerateError: a staged table is missing or has no ``time`` column.
     """
     settings: UnificationSettings = pipeline.unification
@@ -303,6 +337,13 @@ def build_unification_model(pipeline: Any, target: Target) -> UnificationModel:
             hint="Map columns to keys: unification.key_columns: {customers: {cust_ref: customer_id}}",
         )
     keys = _ordered_keys(settings, [k for t in tables for _, k in t.key_columns])
+    masters = resolve_master_tables(
+        settings.master_tables,
+        settings.name,
+        keys,
+        {t.name: (t.key_columns, t.columns) for t in tables},
+        [t.name for t in discovered if not t.key_columns],
+    )
     model = UnificationModel(
         settings,
         pipeline.client,
@@ -312,6 +353,7 @@ def build_unification_model(pipeline: Any, target: Target) -> UnificationModel:
         keys,
         tables,
         tuple(t for t in discovered if not t.key_columns),
+        masters,
     )
     _validate(model)
     return model

@@ -4,16 +4,25 @@ Fields from spec-orchestrator-ingestion-histunion.md §1.2 (phase 4) and spec-st
 (unify.yml). Empty ``tables`` or ``keys`` mean "derive from the staging output"; ``None`` databases are
 resolved by the pipeline (``cdp_unification_{client}``, ``{client}_config``). ``key_columns`` overrides
 what key discovery found, column by column; ``blocked_values`` are cdpo's over-merge
-guard (TD has none beyond ``invalid_texts``, td-apis-digdag-and-peers.md §D.5).
+guard (TD has none beyond ``invalid_texts``, td-apis-digdag-and-peers.md §D.5). ``master_tables``
+and ``do_not_merge_key`` are TD's unify.yml fields (§2, p6_do_not_merge), written in terms of the
+staged tables; ``master_tables`` absent means cdpo's default golden-record table.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from collections import Counter
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-__all__ = ["UnificationKey", "UnificationSettings"]
+__all__ = [
+    "MasterAttribute",
+    "MasterSourceColumn",
+    "MasterTableSettings",
+    "UnificationKey",
+    "UnificationSettings",
+]
 
 _NAME = r"^[a-z_][a-z0-9_]{0,127}$"
 _COLUMN = r"^[A-Za-z_][A-Za-z0-9_]{0,127}$"
@@ -31,6 +40,93 @@ class UnificationKey(BaseModel):
     invalid_texts: tuple[str | None, ...] = Field(
         default=(), max_length=127, description="Exact values treated as invalid ('' , 'null', …)."
     )
+
+
+def _repeated(values: list[Any]) -> Any:
+    """The first value listed twice, else None."""
+    return next((v for v, n in Counter(values).items() if n > 1), None)
+
+
+class MasterSourceColumn(BaseModel):
+    """One candidate source of a master attribute (unify.yml ``source_columns[]``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    table: str = Field(
+        pattern=_NAME, description="A unified staging table, by name (TD's table alias, ``as``)."
+    )
+    column: str | None = Field(
+        default=None, pattern=_COLUMN, description="Its column; default: the attribute name."
+    )
+    priority: int | None = Field(
+        default=None,
+        ge=1,
+        description="Lower wins: a source is used only for profiles the better ones leave empty. "
+        "Default: after the given priorities, in list order.",
+    )
+    order: Literal["last", "first"] = Field(
+        default="last", description="last: the latest value wins; first: the earliest."
+    )
+    order_by: str = Field(
+        default="time", pattern=_COLUMN, description="Column that orders the values (epoch time)."
+    )
+
+
+class MasterAttribute(BaseModel):
+    """A column of a master table: one value per profile, or its top-N values as an array."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(pattern=_COLUMN, description="Output column name.")
+    array_elements: int | None = Field(
+        default=None, ge=1, le=10, description="Keep the N best values as an array (1..10)."
+    )
+    valid_regexp: str | None = Field(
+        default=None, max_length=512, description="Only values this regex matches are used."
+    )
+    invalid_texts: tuple[str | None, ...] = Field(
+        default=(), max_length=127, description="Exact values never used."
+    )
+    source_columns: tuple[MasterSourceColumn, ...] = Field(
+        min_length=1, description="Where the values come from, best first."
+    )
+
+    @field_validator("source_columns")
+    @classmethod
+    def _unique_priorities(
+        cls, sources: tuple[MasterSourceColumn, ...]
+    ) -> tuple[MasterSourceColumn, ...]:
+        repeated = _repeated([s.priority for s in sources if s.priority is not None])
+        if repeated is not None:
+            raise ValueError(f"priority {repeated} is given to two source columns; use 1, 2, 3…")
+        return sources
+
+
+class MasterTableSettings(BaseModel):
+    """A golden-record table in ``cdp_unification_{client}``: one row per profile (TD's
+    unify.yml ``master_tables[]``); the id is this unification's."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(pattern=_NAME, description="Output table name.")
+    canonical_id: str | None = Field(
+        default=None, description="TD's field; if given, must be unification.name."
+    )
+    persistent_id: str | None = Field(
+        default=None, description="TD's field; if given, must be unification.name."
+    )
+    attributes: tuple[MasterAttribute, ...] = Field(
+        min_length=1, max_length=512, description="The table's columns besides the id."
+    )
+
+    @model_validator(mode="after")
+    def _unique_attributes(self) -> MasterTableSettings:
+        repeated = _repeated([a.name for a in self.attributes])
+        if repeated is not None:
+            raise ValueError(f"attribute {repeated!r} is defined twice")
+        if self.canonical_id is not None and self.persistent_id is not None:
+            raise ValueError("give at most one of canonical_id and persistent_id")
+        return self
 
 
 class UnificationSettings(BaseModel):
@@ -116,3 +212,58 @@ class UnificationSettings(BaseModel):
     project: str = Field(
         default="unification", pattern=_NAME, description="Directory and TD project name."
     )
+    do_not_merge_key: str | None = Field(
+        default=None,
+        pattern=_NAME,
+        description="TD's over-merge guard (p6_do_not_merge): records with different values of "
+        "this key are never merged, even when other keys link them (e.g. customer_id: two "
+        "customers sharing a family email stay two profiles). One of the keys; it becomes the "
+        "first merge key, as TD requires. canonical_id only (TD: persistent ids lack it).",
+    )
+    master_tables: tuple[MasterTableSettings, ...] | None = Field(
+        default=None,
+        description="Golden-record tables, one row per profile (TD's master_tables). Absent: "
+        "one default table {name}_master with an attribute per key (td_client_id/td_global_id "
+        "as arrays of the 5 latest) and first_name, last_name, gender, birth_date and country "
+        "where staged text columns have those names ({col}_std preferred). A value comes from "
+        "customer/profile tables first, then the others, in the order of tables; within a "
+        "source the latest by time wins. [] writes no master table.",
+    )
+
+    @field_validator("do_not_merge_key")
+    @classmethod
+    def _do_not_merge_key(cls, key: str | None, info: ValidationInfo) -> str | None:
+        if key is None:
+            return None
+        if info.data.get("id_method") == "persistent_id":
+            raise ValueError(
+                "TD's persistent ids do not support do_not_merge_key; set id_method: canonical_id"
+            )
+        listed = [k.name for k in info.data.get("keys", ())]
+        if listed and key not in listed:
+            raise ValueError(f"{key!r} is not one of unification.keys ({', '.join(listed)})")
+        if listed and listed[0] != key:
+            raise ValueError(
+                f"{key!r} must be listed first in unification.keys: TD requires "
+                "do_not_merge_key to be the first of merge_by_keys"
+            )
+        return key
+
+    @field_validator("master_tables")
+    @classmethod
+    def _master_ids(
+        cls, masters: tuple[MasterTableSettings, ...] | None, info: ValidationInfo
+    ) -> tuple[MasterTableSettings, ...] | None:
+        name, method = info.data.get("name"), info.data.get("id_method")
+        for i, master in enumerate(masters or ()):
+            for field in ("canonical_id", "persistent_id"):
+                given = getattr(master, field)
+                if given is not None and (given != name or field != method):
+                    raise ValueError(
+                        f"master_tables[{i}].{field} is {given!r}; this unification's id is "
+                        f"{method} {name!r} (or leave it out)"
+                    )
+        repeated = _repeated([m.name for m in masters or ()])
+        if repeated is not None:
+            raise ValueError(f"master table {repeated!r} is defined twice")
+        return masters

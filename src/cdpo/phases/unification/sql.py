@@ -34,9 +34,11 @@ def _kept_sql(model: UnificationModel, column: str, key: str) -> str:
 
 
 def prep_sql(model: UnificationModel, table: UnifiedTable) -> str:
-    """``{t}_prep``: the key columns as text with junk values nulled, and ``time``, for rows that
-    carry any key (rows with only other keys are kept, unlike the plugin's ``unif_input``, §6.10)."""
-    columns = ",\n  ".join(_kept_sql(model, c, k) for c, k in table.key_columns)
+    """``{t}_prep``: the key columns as text with junk values nulled, the columns master tables
+    read, and ``time``, for rows that carry any key (rows with only other keys are kept, unlike
+    the plugin's ``unif_input``, §6.10)."""
+    kept = [_kept_sql(model, c, k) for c, k in table.key_columns]
+    columns = ",\n  ".join([*kept, *(quote(c) for c in model.prep_extras(table))])
     present = ", ".join(_text(c) for c, _ in table.key_columns)
     present_sql = f"COALESCE({present})" if len(table.key_columns) > 1 else present
     return (

@@ -32,10 +32,13 @@ class UnificationPhase(Phase):
         output = settings.target_database or pipeline.databases.unification
         prep = settings.lookup_database or pipeline.databases.config
         files = (*(f"{w}.dig" for w in WORKFLOWS), "config/unify.yml")
+        masters = settings.master_tables
+        names = [f"{settings.name}_master"] if masters is None else [m.name for m in masters]
         tables = (
             *(f"{prep}.{t}_prep" for _, t in inputs),
             f"{output}.{settings.name}_lookup",
             *(f"{output}.enriched_{t}" for _, t in inputs),
+            *(f"{output}.{name}" for name in names),
         )
         return PhasePlan(settings.project, (WorkflowRun(RUNNER),), files, tables)
 

@@ -13,6 +13,7 @@ from cdpo.phases.base import (
     PhasePlan,
     WorkflowRun,
 )
+from cdpo.phases.common import Workload, estimate_seconds
 from cdpo.phases.histunion.checks import check_union
 from cdpo.phases.histunion.generate import write_project
 from cdpo.phases.histunion.model import build_union_model
@@ -28,7 +29,12 @@ class HistUnionPhase(Phase):
 
     def plan(self, pipeline: Any) -> PhasePlan:
         model = build_union_model(pipeline)
-        return PhasePlan(model.project, (WorkflowRun(model.workflow),), model.files, model.targets)
+        # Per table: read the bounds, union, record the watermark (spec §3.4-3.5).
+        n = len(model.tables)
+        workload = Workload(inputs=len(model.inputs), queries=3 * n + 1, tables=n)
+        runs = (WorkflowRun(model.workflow),)
+        seconds = estimate_seconds(pipeline, workload)
+        return PhasePlan(model.project, runs, model.files, model.targets, seconds)
 
     def inputs(self, pipeline: Any) -> tuple[str, ...]:
         return build_union_model(pipeline).inputs

@@ -13,6 +13,7 @@ from cdpo.phases.base import (
     PhasePlan,
     WorkflowRun,
 )
+from cdpo.phases.common import Workload, estimate_seconds
 from cdpo.phases.staging.model import build_staging_model
 
 __all__ = ["StagingPhase"]
@@ -30,7 +31,10 @@ class StagingPhase(Phase):
         model = build_staging_model(pipeline)
         workflow = workflow_name(model)
         files = (f"{workflow}.dig", "config/src_params.yml")
-        return PhasePlan(model.project, (WorkflowRun(workflow),), files, model.targets)
+        # Per table: read the window, load (initial or incremental), record the watermark.
+        n = len(model.tables)
+        seconds = estimate_seconds(pipeline, Workload(inputs=n, queries=3 * n + 1, tables=n))
+        return PhasePlan(model.project, (WorkflowRun(workflow),), files, model.targets, seconds)
 
     def inputs(self, pipeline: Any) -> tuple[str, ...]:
         return build_staging_model(pipeline).inputs

@@ -13,6 +13,7 @@ from cdpo.phases.base import (
     PhasePlan,
     WorkflowRun,
 )
+from cdpo.phases.common import Workload, estimate_seconds
 from cdpo.phases.unification.model import unified_inputs
 
 __all__ = ["UnificationPhase"]
@@ -40,7 +41,10 @@ class UnificationPhase(Phase):
             *(f"{output}.enriched_{t}" for _, t in inputs),
             *(f"{output}.{name}" for name in names),
         )
-        return PhasePlan(settings.project, (WorkflowRun(RUNNER),), files, tables)
+        # Per input: a prep and an enrich query; about ten for the unification itself.
+        work = Workload(inputs=len(inputs), queries=2 * len(inputs) + 10, tables=len(tables))
+        seconds = estimate_seconds(pipeline, work)
+        return PhasePlan(settings.project, (WorkflowRun(RUNNER),), files, tables, seconds)
 
     def inputs(self, pipeline: Any) -> tuple[str, ...]:
         return tuple(f"{db}.{t}" for db, t in unified_inputs(pipeline))

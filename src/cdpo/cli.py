@@ -278,7 +278,7 @@ def _run_pipeline(
         print_run_result(result, report)
     if result.error is not None:
         raise result.error
-    return EXIT_FAILED if result.failed else EXIT_OK
+    return EXIT_FAILED if result.failed or not result.started else EXIT_OK
 
 
 @app.command("run")
@@ -374,7 +374,7 @@ def demo(
         print_run_result(done.result, done.report)
     if done.result.error is not None:
         raise done.result.error
-    return EXIT_FAILED if done.result.failed else EXIT_OK
+    return EXIT_FAILED if done.result.failed or not done.result.started else EXIT_OK
 
 
 def run(argv: Sequence[str] | None = None) -> int:

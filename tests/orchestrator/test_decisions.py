@@ -15,7 +15,7 @@ from .conftest import Project
 
 
 class Scripted:
-    """Answers from a list, recording each question; creates missing databases without asking."""
+    """Answers from a list, recording each failure question; starts every run (D1, D14 keep)."""
 
     name = "script"
 
@@ -24,25 +24,31 @@ class Scripted:
         self.asked: list[Decision] = []
 
     def decide(self, decision: Decision) -> Choice:
-        if decision.situation is Situation.DATABASE_MISSING:
-            return Choice.CREATE
+        if decision.situation in (Situation.READY_TO_PROCEED, Situation.RESUME_COMPLETED):
+            return decision.options[0]
         self.asked.append(decision)
         return self.answers.pop(0)
 
 
-def test_fix_regenerates_redeploys_and_runs_again(project: Project) -> None:
+def test_fix_rereads_pipeline_yml_regenerates_redeploys_and_runs_again(project: Project) -> None:
     project.target.outcomes["hist"] = AttemptStatus.ERROR
+    pipeline = project.root / "pipeline.yml"
 
     class UserFixes(Scripted):
         def decide(self, decision: Decision) -> Choice:
             if decision.situation is Situation.SESSION_ERROR:
                 project.target.outcomes.pop("hist", None)  # the user repairs the cause
+                pipeline.write_text(
+                    pipeline.read_text().replace("retry_limit: 2", "retry_limit: 4")
+                )
             return super().decide(decision)
 
     result = run_pipeline(project.root, decider=UserFixes(Choice.FIX))
     assert not result.failed, result.error
     ingestion = result.state.phases["ingestion"]
     assert project.phases[0].generated == 2
+    limits = [p.orchestration.retry_limit for p in project.phases[0].pipelines]
+    assert limits == [2, 4], "the fix regenerates from the edited pipeline.yml"
     pushes = [a for n, a in project.target.calls if n == "push" and a[1] == "ingestion"]
     assert len(pushes) == 2
     assert ingestion.steps["generate"].attempts == 2
@@ -92,15 +98,16 @@ def test_prompt_numbers_the_options_and_confirms_skip(
             0,
             Choice.PROCEED,
         ),
-        (PolicyDecider(on_warning="stop"), Situation.PREFLIGHT_WARNINGS, 0, Choice.STOP),
-        (PolicyDecider(on_warning="ask"), Situation.PREFLIGHT_WARNINGS, 0, Choice.PROCEED),
-        (PolicyDecider(create_databases=False), Situation.DATABASE_MISSING, 0, Choice.ABORT),
+        (PolicyDecider(on_warning="stop"), Situation.READY_TO_PROCEED, 0, Choice.STOP),
+        (PolicyDecider(on_warning="ask"), Situation.READY_TO_PROCEED, 0, Choice.PROCEED),
+        (PolicyDecider(on_warning="stop"), Situation.RESUME_COMPLETED, 0, Choice.KEEP),
     ],
 )
 def test_policy_table(
     policy: PolicyDecider, situation: Situation, left: int, expected: Choice
 ) -> None:
-    decision = Decision(situation, "staging", "monitor", "", retries_left=left)
+    warned = ("stale: newest row is 30 days old",)
+    decision = Decision(situation, "staging", "monitor", "", retries_left=left, warnings=warned)
     assert policy.decide(decision) is expected
     assert expected in decision.options
 

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
 import cdpo.phases
 
+from .conftest import Project
 from .toy import PIPELINE, toy_phases
 
 
@@ -42,3 +44,31 @@ def test_plan_is_honest_about_phases_not_yet_available(
     result = run_cdpo("plan", "-p", tmp_path / "pipeline.yml", "--json")
     statuses = [p["status"] for p in json.loads(result.stdout)["phases"]]
     assert statuses[3] == "not available in this version of cdpo"
+
+
+def test_estimates_come_from_the_last_run_when_it_did_the_same_work(project: Project) -> None:
+    assert project.cli("run", "--yes").exit_code == 0
+    recorded = project.state()["phases"]
+    plan = json.loads(project.cli("plan", "--json").stdout)
+    for phase in plan["phases"]:
+        steps = recorded[phase["phase"]]["steps"].values()
+        assert phase["estimate_basis"] == "last run"
+        assert phase["estimated_seconds"] == round(sum(s["duration_seconds"] for s in steps), 1)
+    project.phases[0].workflows = ("hist",)  # ingestion changed: its history no longer applies
+    plan = json.loads(project.cli("plan", "--json").stdout)
+    assert [p["estimate_basis"] for p in plan["phases"]] == ["workload"] + ["last run"] * 3
+    assert plan["phases"][0]["estimated_seconds"] == 90
+
+
+def test_every_phase_estimates_its_workload_per_target(run_cdpo, tmp_path: Path) -> None:
+    assert run_cdpo("init", tmp_path).exit_code == 0
+    local = json.loads(run_cdpo("plan", "-p", tmp_path, "--json").stdout)
+    pipeline = tmp_path / "pipeline.yml"
+    pipeline.write_text(re.sub(r"(?m)^target: local", "target: td", pipeline.read_text()))
+    td = json.loads(run_cdpo("plan", "-p", tmp_path, "--json").stdout)
+    for on_local, on_td in zip(local["phases"], td["phases"], strict=True):
+        assert on_local["estimate_basis"] == "workload"
+        assert 0 < on_local["estimated_seconds"] < on_td["estimated_seconds"]
+    assert local["estimated_seconds"] == sum(p["estimated_seconds"] for p in local["phases"])
+    text = run_cdpo("plan", "-p", tmp_path).stdout
+    assert re.search(r"Estimated total: \d+m \d\ds", text)

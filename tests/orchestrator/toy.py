@@ -35,6 +35,7 @@ class ToyPhase(Phase):
         self.workflows = workflows
         self.generate_failures = 0
         self.generated = 0
+        self.pipelines: list[Any] = []  # the pipeline each GENERATE saw
         self.drop_file = False
         self.reads: tuple[str, ...] = ()
 
@@ -60,6 +61,7 @@ class ToyPhase(Phase):
         from cdpo.errors import GenerateError
 
         self.generated += 1
+        self.pipelines.append(context.pipeline)
         if self.generate_failures:
             self.generate_failures -= 1
             raise GenerateError(f"{self.name.value}: the source schema is unreadable")

@@ -38,8 +38,14 @@ def _phases() -> tuple:
 
 
 def plan_from_file(path: Path | str = ".") -> PipelinePlan:
-    """Load pipeline.yml (a file or its directory) and plan it with the implemented phases."""
-    return plan_pipeline(load_pipeline(find_pipeline(path)), _phases())
+    """Load pipeline.yml (a file or its directory) and plan it with the implemented phases; the
+    recorded last run, if any, refines the time estimates."""
+    pipeline = load_pipeline(find_pipeline(path))
+    try:
+        history = load_state(pipeline.root)
+    except StateError:
+        history = None  # an unusable state file only costs the estimate its history
+    return plan_pipeline(pipeline, _phases(), history)
 
 
 def policy_for(
@@ -56,7 +62,6 @@ def policy_for(
         on_failure=on_failure or settings.on_failure,
         on_warning=settings.on_warning,
         yes=yes,
-        create_databases=settings.create_missing_databases,
     )
 
 
@@ -92,8 +97,8 @@ def execute_and_report(
     listeners: Sequence[Listener] = (),
     yes: bool = False,
     on_failure: str | None = None,
-) -> tuple[RunResult, Path]:
-    """``run_pipeline``, then the (partial) report.
+) -> tuple[RunResult, Path | None]:
+    """``run_pipeline``, then the (partial) report; no report when the run did not start.
 
     Decisions go to ``prompt`` (the user) only when nothing else decides: no ``yes``, no
     ``on_failure`` flag and ``orchestration.on_failure: ask``; otherwise the policy decides.
@@ -106,6 +111,8 @@ def execute_and_report(
     except BaseException:
         _partial_report(path)  # Ctrl-C or a bug: the state says where it stopped
         raise
+    if not result.started:
+        return result, None
     markdown, _ = write_report(result.state, result.root)
     return result, markdown
 
@@ -152,10 +159,17 @@ def run_pipeline(
 
 
 def doctor_from_file(path: Path | str = ".") -> list[Finding]:
-    """The pre-flight findings of the pipeline of ``path`` against its target; changes nothing."""
+    """The pre-flight findings of the pipeline of ``path`` against its target; changes nothing.
+
+    A ``td`` target without ``TD_API_KEY`` is not opened: the missing key is a CRITICAL finding
+    listed with the checks that need no connection.
+    """
+    from cdpo.config import api_key
     from cdpo.targets.factory import open_target
 
     pipeline = load_pipeline(find_pipeline(path))
+    if pipeline.target == "td" and api_key() is None:
+        return doctor(pipeline, None, _phases())
     with open_target(pipeline, pipeline.root) as target:
         return doctor(pipeline, target, _phases())
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
 __all__ = [
     "OPTIONS",
@@ -24,9 +24,9 @@ __all__ = [
 class Situation(StrEnum):
     """Where a decision is needed; comments give the spec's decision number."""
 
-    PREFLIGHT_WARNINGS = "preflight_warnings"  # D1/D15
+    READY_TO_PROCEED = "ready_to_proceed"  # D1, with D3/D15: the summary names missing databases
+    RESUME_COMPLETED = "resume_completed_phase"  # D14
     GENERATE_FAILED = "generate_failed"  # D2
-    DATABASE_MISSING = "database_missing"  # D3
     AUTH_FAILED = "auth_failed"  # D4
     DEPLOY_FAILED = "deploy_failed"  # D5/D6
     START_FAILED = "start_failed"  # D7
@@ -46,13 +46,14 @@ class Choice(StrEnum):
     PROCEED = "proceed"
     STOP = "stop"
     CONTINUE = "continue"
-    CREATE = "create"
+    KEEP = "keep"
+    RERUN = "rerun"
 
 
 OPTIONS: dict[Situation, tuple[Choice, ...]] = {
-    Situation.PREFLIGHT_WARNINGS: (Choice.PROCEED, Choice.STOP),
+    Situation.READY_TO_PROCEED: (Choice.PROCEED, Choice.STOP),
+    Situation.RESUME_COMPLETED: (Choice.KEEP, Choice.RERUN),
     Situation.GENERATE_FAILED: (Choice.RETRY, Choice.SKIP, Choice.ABORT),
-    Situation.DATABASE_MISSING: (Choice.CREATE, Choice.ABORT),
     Situation.AUTH_FAILED: (Choice.RETRY, Choice.ABORT),
     Situation.DEPLOY_FAILED: (Choice.RETRY, Choice.FIX, Choice.SKIP, Choice.ABORT),
     Situation.START_FAILED: (Choice.RETRY, Choice.SKIP, Choice.ABORT),
@@ -64,18 +65,24 @@ OPTIONS: dict[Situation, tuple[Choice, ...]] = {
 }
 """The menu of each situation, in the order prompts number them."""
 
-_WARNINGS = {Situation.PREFLIGHT_WARNINGS, Situation.VALIDATION_WARNINGS}
-
 
 @dataclass(frozen=True)
 class Decision:
-    """A question the orchestrator asks: the situation, where, why, and the valid choices."""
+    """A question the orchestrator asks: the situation, where, why, and the valid choices.
+
+    ``default`` is what cdpo does when nobody is asked (the prompt offers it first); ``warnings``
+    are the findings a proceed would accept; ``context`` is what a prompt shows before asking (the
+    run summary for ``READY_TO_PROCEED``, the recorded ``PhaseState`` for ``RESUME_COMPLETED``).
+    """
 
     situation: Situation
     phase: str
     step: str
     message: str
     retries_left: int = 0
+    default: Choice | None = None
+    warnings: tuple[str, ...] = ()
+    context: Any = None
 
     @property
     def options(self) -> tuple[Choice, ...]:
@@ -98,13 +105,14 @@ class PolicyDecider:
     ``on_failure``: abort | skip | retry (``ask`` means abort here). Retries stop when the step's
     budget (``orchestration.retry_limit``, kept in the state) is spent, and an authentication error
     is never retried blindly (spec §1.5). ``on_warning``: proceed | stop (``ask`` means stop unless
-    ``yes``). Pre-flight warnings proceed unless ``on_warning`` is ``stop``.
+    ``yes``). A run starts (D1) unless pre-flight warned and ``on_warning`` is ``stop``; completed
+    phases of a resumed run get the decision's default (D14: keep, or re-run all once the pipeline
+    had completed, which starts a new one).
     """
 
     on_failure: str = "abort"
     on_warning: str = "ask"
     yes: bool = False
-    create_databases: bool = True
 
     @property
     def name(self) -> str:
@@ -112,10 +120,13 @@ class PolicyDecider:
 
     def decide(self, decision: Decision) -> Choice:
         situation = decision.situation
-        if situation in _WARNINGS:
-            return self._on_warning(situation)
-        if situation is Situation.DATABASE_MISSING:
-            return Choice.CREATE if self.create_databases or self.yes else Choice.ABORT
+        if situation is Situation.READY_TO_PROCEED:
+            stop = decision.warnings and self.on_warning == "stop"
+            return Choice.STOP if stop else Choice.PROCEED
+        if situation is Situation.RESUME_COMPLETED:
+            return decision.default or Choice.KEEP
+        if situation is Situation.VALIDATION_WARNINGS:
+            return Choice.PROCEED if self._warning_policy() == "proceed" else Choice.STOP
         if self.on_failure == "skip":
             return Choice.SKIP
         retryable = situation is not Situation.AUTH_FAILED and decision.retries_left > 0
@@ -127,9 +138,3 @@ class PolicyDecider:
         if self.on_warning == "ask":
             return "proceed" if self.yes else "stop"
         return self.on_warning
-
-    def _on_warning(self, situation: Situation) -> Choice:
-        policy = self._warning_policy()
-        if situation is Situation.PREFLIGHT_WARNINGS:
-            return Choice.STOP if self.on_warning == "stop" else Choice.PROCEED
-        return Choice.PROCEED if policy == "proceed" else Choice.STOP

@@ -166,7 +166,7 @@ def _history_window(dataset: Any) -> tuple[date, date]:
 class DemoResult:
     project: DemoProject
     result: Any
-    report: Path
+    report: Path | None
 
 
 def run_demo(

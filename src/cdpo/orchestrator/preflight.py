@@ -2,7 +2,9 @@
 
 Checks run against the target: credentials, the pipeline's databases, and each input table a phase
 reads that no earlier phase creates (exists, ``time`` bigint column, rows, freshness, identifier
-columns). CRITICAL findings block the run, WARNINGs ask (unattended: proceed), INFO is reported.
+columns). CRITICAL findings block the run; WARNINGs are shown in the summary the user confirms
+before anything runs (D1, ``confirm.py``); INFO is reported. Without a target (``target: td`` and no
+``TD_API_KEY``) the checks that need none still run, so doctor lists every finding it can.
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 
 from cdpo.config import api_key
 from cdpo.errors import AuthenticationError, CdpoError, ConfigError, TargetError
-from cdpo.orchestrator.decisions import Choice, Situation
 from cdpo.orchestrator.events import EventKind
 from cdpo.orchestrator.plan import PhaseAvailability, phase_availability
 from cdpo.phases import Phase, PhaseName
@@ -27,7 +28,7 @@ from cdpo.targets import Target
 if TYPE_CHECKING:
     from cdpo.orchestrator.runner import Orchestrator
 
-__all__ = ["Finding", "Severity", "doctor", "run_preflight"]
+__all__ = ["Finding", "Severity", "doctor", "missing_databases", "run_preflight", "warnings_of"]
 
 STALE_AFTER_DAYS = 7
 _IDENTIFIER_COLUMN = re.compile(
@@ -55,23 +56,41 @@ class Finding:
         return {k: str(v) for k, v in asdict(self).items() if v is not None}
 
 
-def doctor(pipeline: Any, target: Target, phases: Sequence[Phase]) -> list[Finding]:
-    """Every pre-flight finding, in the order spec §1.3 checks them (connectivity first)."""
+def doctor(pipeline: Any, target: Target | None, phases: Sequence[Phase]) -> list[Finding]:
+    """Every pre-flight finding, in the order spec §1.3 checks them (connectivity first).
+
+    ``target`` is None when it cannot be opened without credentials: the checks that need it are
+    reported as not done, the others still run.
+    """
     findings = list(_credentials(pipeline, target))
     if any(f.severity is Severity.CRITICAL for f in findings):
-        return findings
-    findings += _databases(pipeline, target)
+        target = None  # unreachable or refused: report what needs no target
+    if target is not None:
+        findings += _databases(pipeline, target)
     findings += _availability(pipeline, phases)
-    findings += _inputs(pipeline, target, phases)
+    if target is not None:
+        findings += _inputs(pipeline, target, phases)
+    else:
+        findings.append(
+            Finding(
+                Severity.INFO,
+                "not_checked",
+                "databases and input tables not checked: no connection to the target",
+            )
+        )
     findings += _workspace(Path(pipeline.root))
     return findings
 
 
-def _credentials(pipeline: Any, target: Target) -> Iterator[Finding]:
+def _credentials(pipeline: Any, target: Target | None) -> Iterator[Finding]:
     if pipeline.target == "td" and api_key() is None:
         yield Finding(
-            Severity.CRITICAL, "credentials", "TD_API_KEY is not set: export TD_API_KEY=..."
+            Severity.CRITICAL,
+            "credentials",
+            "TD_API_KEY is not set: export TD_API_KEY=<your master or write-only API key>",
         )
+        return
+    if target is None:
         return
     try:
         count = len(target.databases())
@@ -173,11 +192,11 @@ def _workspace(root: Path) -> Iterator[Finding]:
         yield Finding(Severity.INFO, "gitignore", f".gitignore should list: {', '.join(missing)}")
 
 
-def run_preflight(orchestrator: Orchestrator) -> CdpoError | None:
-    """Pre-flight inside a run: record findings, create missing databases, decide on warnings."""
+def run_preflight(orchestrator: Orchestrator, findings: Sequence[Finding]) -> CdpoError | None:
+    """Pre-flight inside a run, once the user confirmed its summary (D1): record the findings,
+    stop on a CRITICAL one, create the missing databases the summary announced."""
     state = orchestrator.state
     assert state is not None
-    findings = doctor(orchestrator.pipeline, orchestrator.target, orchestrator.phases)
     state.preflight = [f.as_dict() for f in findings]
     for finding in findings:
         where = f" {finding.table}:" if finding.table else ""
@@ -192,26 +211,21 @@ def run_preflight(orchestrator: Orchestrator) -> CdpoError | None:
             + "; ".join(f"{f.table or f.check}: {f.detail}" for f in critical),
             hint="Fix them, check with `cdpo doctor`, then `cdpo run`.",
         )
-    missing = [f.table for f in findings if f.check == "database_missing" and f.table]
-    if missing:
-        choice = orchestrator.decide(
-            "preflight", "databases", Situation.DATABASE_MISSING, f"create {', '.join(missing)}?"
-        )
-        if choice is not Choice.CREATE:
-            return ConfigError(
-                f"databases missing: {', '.join(missing)}", hint="Create them, or allow cdpo to."
-            )
-        for database in missing:
-            orchestrator.target.create_database(database)
-            orchestrator.emit(EventKind.PREFLIGHT, f"created database {database}")
-    warnings = [
-        f for f in findings if f.severity is Severity.WARNING and f.check != "database_missing"
-    ]
-    if warnings:
-        message = "; ".join(f"{f.table or f.check}: {f.detail}" for f in warnings)
-        if (
-            orchestrator.decide("preflight", "checks", Situation.PREFLIGHT_WARNINGS, message)
-            is not Choice.PROCEED
-        ):
-            return ConfigError(f"stopped on pre-flight warnings: {message}")
+    for database in missing_databases(findings):
+        orchestrator.target.create_database(database)
+        orchestrator.emit(EventKind.PREFLIGHT, f"created database {database}")
     return None
+
+
+def missing_databases(findings: Sequence[Finding]) -> list[str]:
+    """The databases pre-flight will create (``orchestration.create_missing_databases``)."""
+    return [f.table for f in findings if f.check == "database_missing" and f.table]
+
+
+def warnings_of(findings: Sequence[Finding]) -> tuple[str, ...]:
+    """The WARNING findings a "proceed" accepts; databases to create are announced, not warned."""
+    return tuple(
+        f"{f.table or f.check}: {f.detail}"
+        for f in findings
+        if f.severity is Severity.WARNING and f.check != "database_missing"
+    )

@@ -22,6 +22,8 @@ from cdpo.orchestrator.decisions import Choice, Decider, Decision, Situation
 from cdpo.orchestrator.events import Event, EventKind, Listener
 from cdpo.orchestrator.lock import pipeline_lock
 from cdpo.orchestrator.plan import PhaseAvailability, phase_availability
+from cdpo.orchestrator.preflight import Finding, doctor, run_preflight
+from cdpo.orchestrator.start import Start, confirm_start, is_fresh, select_phases
 from cdpo.orchestrator.state import (
     STEPS,
     DecisionRecord,
@@ -67,11 +69,17 @@ class RunOptions:
 
 @dataclass(frozen=True)
 class RunResult:
-    """The state after a run, and the error that stopped it, if any."""
+    """The state after a run, and the error that stopped it, if any.
+
+    ``started`` is False when the run was not confirmed (D1): ``state`` is then the recorded state
+    (or a new one, never saved), untouched, and ``reason`` says who declined and why.
+    """
 
     state: PipelineState
     root: Path
     error: CdpoError | None = None
+    started: bool = True
+    reason: str = ""
 
     @property
     def failed(self) -> bool:
@@ -106,14 +114,25 @@ class Orchestrator:
     def run(self, options: RunOptions | None = None) -> RunResult:
         """Run (or resume) the pipeline; never raises for a failed step, returns it in the result.
 
+        Before anything is written, completed phases are kept or re-run (D14) and the pre-flight
+        summary is confirmed (D1); a run not confirmed returns ``started=False``, state untouched.
+
         Raises:
             StateError: another run holds the lock, or the state file is unusable.
         """
         options = options or RunOptions()
         with pipeline_lock(self.root):
-            state = self._prepare(options)
+            previous = self._previous(options)
+            findings = doctor(self.pipeline, self.target, self.phases)
+            start = confirm_start(self, previous, findings, options)
+            if not start.proceed:
+                data = {"status": "not_started", "reason": start.reason}
+                self.emit(EventKind.RUN_FINISHED, f"nothing ran: {start.reason}", data=data)
+                unchanged = previous or self._new_state()
+                return RunResult(unchanged, self.root, started=False, reason=start.reason)
+            state = self._prepare(previous, options, start)
             try:
-                error = self._run_phases(options)
+                error = self._run_phases(options, findings)
             except BaseException as interrupted:
                 # Ctrl-C or a bug: record it, keep the unfinished step resumable, re-raise.
                 self._finish(CdpoError(f"interrupted: {interrupted!r}"))
@@ -123,9 +142,9 @@ class Orchestrator:
 
     # -- preparation ---------------------------------------------------------------------------
 
-    def _prepare(self, options: RunOptions) -> PipelineState:
+    def _previous(self, options: RunOptions) -> PipelineState | None:
+        """The recorded state, checked to belong to this pipeline (read only)."""
         state = load_state(self.root)
-        config_hash = _config_hash(self.root)
         if state is not None and state.global_config.get("client") != self.pipeline.client:
             raise StateError(
                 f"{self.root / 'pipeline_state.json'} belongs to client "
@@ -134,19 +153,26 @@ class Orchestrator:
             )
         if options.retry and (state is None or state.status is RunStatus.COMPLETED):
             raise StateError("nothing to retry: no step has failed", hint="Run `cdpo run`.")
-        fresh = state is None or (
-            state.status is RunStatus.COMPLETED and not (options.from_phase or options.only)
-        )
-        if fresh:
-            state = PipelineState.new(self._global_config(), config_hash)
-        assert state is not None
+        return state
+
+    def _new_state(self) -> PipelineState:
+        return PipelineState.new(self._global_config(), _config_hash(self.root))
+
+    def _prepare(
+        self, previous: PipelineState | None, options: RunOptions, start: Start
+    ) -> PipelineState:
+        fresh = is_fresh(previous, options, start.reruns)
+        state = self._new_state() if fresh or previous is None else previous
         self.state = state
-        self._select(options)
+        select_phases(state, options, start.reruns)
         state.status, state.finished_at, state.error = RunStatus.RUNNING, None, None
         self.emit(
             EventKind.RUN_STARTED, f"pipeline {state.pipeline_id} ({'new' if fresh else 'resumed'})"
         )
-        if not fresh and state.config_sha256 != config_hash:
+        for decision, choice in start.answers:
+            self.record(decision, choice)
+        config_hash = _config_hash(self.root)
+        if state.config_sha256 != config_hash:
             self.emit(
                 EventKind.RUN_STARTED,
                 "pipeline.yml changed since the last run; finished phases are kept (use --from to re-run)",
@@ -165,30 +191,13 @@ class Orchestrator:
             **databases,
         }
 
-    def _select(self, options: RunOptions) -> None:
-        """Reset the phases ``--from`` / ``--only`` re-run; re-read what pipeline.yml enables;
-        ``retry`` takes up phases skipped after a failure from their failed step (dbt's retry)."""
-        assert self.state is not None
-        order = list(PhaseName)
-        for name in order:
-            phase_state = self.state.phase(name)
-            rerun = (
-                options.from_phase and order.index(name) >= order.index(options.from_phase)
-            ) or (options.only is name and phase_state.status.finished)
-            if rerun or (phase_state.status is Status.SKIPPED and not phase_state.error):
-                phase_state.reset()
-            elif options.retry and phase_state.status is Status.SKIPPED:
-                phase_state.status = Status.FAILED  # skipped after a failure: retry its step
-
     def _selected(self, name: PhaseName, options: RunOptions) -> bool:
         return options.only is None or options.only is name
 
     # -- the run -------------------------------------------------------------------------------
 
-    def _run_phases(self, options: RunOptions) -> CdpoError | None:
-        from cdpo.orchestrator.preflight import run_preflight
-
-        error = run_preflight(self)
+    def _run_phases(self, options: RunOptions, findings: Sequence[Finding]) -> CdpoError | None:
+        error = run_preflight(self, findings)
         if error is not None:
             return error
         for name in PhaseName:
@@ -232,6 +241,8 @@ class Orchestrator:
                 choice = self._on_failure(ctx, current, failure)
                 if choice in (Choice.SKIP, Choice.ABORT, Choice.STOP):
                     return self._end_phase(ps, failure, skipped=choice is Choice.SKIP)
+                if choice is Choice.FIX:
+                    self._reload(ctx)
                 step = self._resume_point(ctx, current, choice)
         ps.status, ps.finished_at = Status.COMPLETED, now_iso()
         ps.duration_seconds = seconds_since(ps.started_at)
@@ -331,38 +342,61 @@ class Orchestrator:
         self, phase: str, step: str, situation: Situation, message: str, retries_left: int = 0
     ) -> Choice:
         """Ask the decider, check its answer is on the menu, and record the decision."""
-        assert self.state is not None
         decision = Decision(situation, phase, step, message, retries_left=retries_left)
+        choice = self.ask(decision)
+        reason = "retry limit reached" if retries_left <= 0 and choice is Choice.ABORT else ""
+        self.record(decision, choice, reason)
+        return choice
+
+    def ask(self, decision: Decision) -> Choice:
+        """The decider's answer to ``decision``, checked to be on its menu; nothing is recorded."""
         choice = self.decider.decide(decision)
         if choice not in decision.options:
             options = ", ".join(o.value for o in decision.options)
-            raise CdpoError(f"decider chose {choice!r} for {situation.value}; valid: {options}")
-        reason = "retry limit reached" if retries_left <= 0 and choice is Choice.ABORT else ""
+            raise CdpoError(
+                f"decider chose {choice!r} for {decision.situation.value}; valid: {options}"
+            )
+        return choice
+
+    def record(self, decision: Decision, choice: Choice, reason: str = "") -> None:
+        """Keep a decision in the state (the report lists them) and tell the listeners."""
+        assert self.state is not None
         self.state.decisions.append(
             DecisionRecord(
                 at=now_iso(),
-                phase=phase,
-                step=step,
-                situation=situation.value,
+                phase=decision.phase,
+                step=decision.step,
+                situation=decision.situation.value,
                 choice=choice.value,
                 by=self.decider.name,
                 reason=reason,
             )
         )
-        known = phase in {p.value for p in PhaseName}
+        phase = decision.phase if decision.phase in set(PhaseName) else None
+        step = decision.step if decision.step in set(StepName) else None
         self.emit(
             EventKind.DECISION,
-            f"{situation.value}: {choice.value} (by {self.decider.name})",
-            phase=PhaseName(phase) if known else None,
-            step=StepName(step) if known else None,
-            data={"choice": choice.value, "situation": situation.value},
+            f"{decision.situation.value}: {choice.value} (by {self.decider.name})",
+            phase=PhaseName(phase) if phase else None,
+            step=StepName(step) if step else None,
+            data={"choice": choice.value, "situation": decision.situation.value},
         )
-        return choice
 
     def _show_logs(self, ctx: StepContext) -> None:
         runs = [w for w in ctx.state.workflows if w.attempt_id]
         text = self.target.logs(runs[-1].attempt_id) if runs else "(no attempt has started)"  # type: ignore[arg-type]
         self.emit(EventKind.LOG_EXCERPT, text, phase=ctx.phase.name, step=StepName.MONITOR)
+
+    def _reload(self, ctx: StepContext) -> None:
+        """Fix: the user edited pipeline.yml; GENERATE renders the edited file, not the one read
+        at start. An invalid edit raises its ``ConfigError`` (file, line); the run stays resumable.
+        """
+        from cdpo.config import find_pipeline, load_pipeline
+
+        self.pipeline = load_pipeline(find_pipeline(self.root))
+        ctx.context = PhaseContext(pipeline=self.pipeline, target=self.target, root=self.root)
+        ctx.settings = self.pipeline.orchestration
+        self.emit(EventKind.CALL, "re-read pipeline.yml for the fix", phase=ctx.phase.name)
 
     def _resume_point(self, ctx: StepContext, step: StepName, choice: Choice) -> StepName:
         """Where a retry/continue/fix choice resumes the phase."""

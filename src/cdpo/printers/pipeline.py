@@ -25,6 +25,7 @@ __all__ = [
     "print_plan",
     "print_run_result",
     "print_status",
+    "print_summary",
 ]
 
 PHASE_ORDER = ("ingestion", "hist_union", "staging", "unification")
@@ -51,12 +52,19 @@ def print_plan(plan: Any, *, as_json: bool = False) -> None:
         return
     out.print(f"[bold]Pipeline[/] {plan.client} → target [bold]{plan.target}[/]")
     out.print("Databases: " + ", ".join(f"{k}={v}" for k, v in plan.databases.items()))
-    table = Table("#", "phase", "status", "workflows", "files", "tables", "estimate")
+    table = Table("#", "phase", "status", "workflows", "files", "tables", "estimate", "from")
     for number, phase in enumerate(plan.phases, 1):
         p = phase.plan
         counts = (str(len(p.runs)), str(len(p.files)), str(len(p.tables))) if p else ("-",) * 3
-        estimate = _duration(p.estimated_seconds) if p and p.estimated_seconds else "-"
-        table.add_row(str(number), phase.title, phase.availability.value, *counts, estimate)
+        estimate = _duration(phase.estimated_seconds) if p else "-"
+        table.add_row(
+            str(number),
+            phase.title,
+            phase.availability.value,
+            *counts,
+            estimate,
+            phase.estimate_basis or "-",
+        )
     out.print(table)
     for phase in plan.phases:
         if phase.plan is None:
@@ -65,10 +73,7 @@ def print_plan(plan: Any, *, as_json: bool = False) -> None:
         out.print("  starts:  " + " → ".join(r.workflow for r in phase.plan.runs))
         out.print("  creates: " + ", ".join(phase.plan.tables))
         out.print("  files:   " + ", ".join(phase.plan.files))
-    total = plan.estimated_seconds
-    out.print(
-        f"\nEstimated total: {_duration(total) if total else 'no estimate given by the phases'}"
-    )
+    out.print(f"\nEstimated total: {_duration(plan.estimated_seconds)}")
     unavailable = [p.title for p in plan.phases if p.availability.value.startswith("not available")]
     if unavailable:
         out.print(f"[yellow]Not available in this version:[/] {', '.join(unavailable)}")
@@ -88,7 +93,8 @@ def _plan_dict(plan: Any) -> dict[str, Any]:
                 "workflows": [r.workflow for r in p.plan.runs] if p.plan else [],
                 "files": list(p.plan.files) if p.plan else [],
                 "tables": list(p.plan.tables) if p.plan else [],
-                "estimated_seconds": p.plan.estimated_seconds if p.plan else 0,
+                "estimated_seconds": p.estimated_seconds,
+                "estimate_basis": p.estimate_basis or None,
             }
             for p in plan.phases
         ],
@@ -128,18 +134,22 @@ class ProgressView:
 
     def __enter__(self) -> ProgressView:
         if self.live_mode:
-            self._live = Live(self._render(), console=self.console, refresh_per_second=4)
+            # Transient: a prompt clears the grid instead of leaving a stale copy above it.
+            self._live = Live(
+                self._render(), console=self.console, refresh_per_second=4, transient=True
+            )
             self._live.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         if self._live is not None:
-            self._live.update(self._render())
             self._live.stop()
             self._live = None
+            if any(status != "pending" for status in self.phase_status.values()):
+                self.console.print(self._render())
 
     def pause(self) -> None:
-        """Stop the live display while the user answers a prompt."""
+        """Stop (and clear) the live display while the user answers a prompt."""
         if self._live is not None:
             self._live.stop()
 
@@ -215,8 +225,26 @@ class ProgressView:
         return table
 
 
+# The options as spec §1.7b words them.
+_LABELS = {
+    "retry": "Retry",
+    "fix": "Fix: edit pipeline.yml, then re-generate and re-deploy",
+    "logs": "View Full Logs",
+    "skip": "Skip this phase (NOT RECOMMENDED)",
+    "abort": "Abort (partial report)",
+    "proceed": "Proceed",
+    "stop": "Stop",
+    "continue": "Continue Waiting",
+    "keep": "Keep it (skip it in this run)",
+    "rerun": "Re-run it",
+}
+
+
 class PromptDecider:
-    """Interactive decisions: a numbered menu per situation (spec §1.7b); skip asks to confirm."""
+    """Interactive decisions: a numbered menu per situation (spec §1.7b); skip asks to confirm.
+
+    "Ready to proceed?" (D1) first shows the pre-flight summary and what the run will do.
+    """
 
     name = "user"
 
@@ -227,24 +255,85 @@ class PromptDecider:
         if self.view is not None:
             self.view.pause()
         try:
+            if decision.situation.value == "ready_to_proceed":
+                return self._confirm(decision)
             return self._ask(decision)
         finally:
             if self.view is not None:
                 self.view.resume()
+
+    def _confirm(self, decision: Any) -> Any:
+        print_summary(decision.context, error_console())
+        proceed = Confirm.ask("Ready to proceed?", console=error_console())
+        return decision.options[0 if proceed else 1]
 
     def _ask(self, decision: Any) -> Any:
         out = error_console()
         out.print(f"[bold yellow]{decision.phase} / {decision.step}:[/] {decision.message}")
         options = list(decision.options)
         for number, option in enumerate(options, 1):
-            out.print(f"  {number}. {option.value}")
+            out.print(f"  {number}. {_LABELS.get(option.value, option.value)}")
+        default = options.index(decision.default) + 1 if decision.default else None
         while True:
-            answer = Prompt.ask("Choose", choices=[str(i) for i in range(1, len(options) + 1)])
-            choice = options[int(answer) - 1]
+            choice = options[_choose(out, len(options), default) - 1]
+            if choice.value == "fix":
+                Prompt.ask(
+                    "Edit pipeline.yml now; press Enter to re-generate and re-deploy",
+                    default="",
+                    show_default=False,
+                    console=out,
+                )
             if choice.value != "skip" or Confirm.ask(
-                "Skipping this phase will likely make later phases fail. Skip?", default=False
+                "Skipping this phase will likely make later phases fail. Skip?",
+                default=False,
+                console=out,
             ):
                 return choice
+
+
+def _choose(out: Any, count: int, default: int | None) -> int:
+    """A number from 1 to ``count``; Enter takes ``default`` when there is one."""
+    choices = [str(i) for i in range(1, count + 1)]
+    if default is None:
+        return int(Prompt.ask("Choose", choices=choices, console=out))
+    return int(Prompt.ask("Choose", choices=choices, default=str(default), console=out))
+
+
+def print_summary(summary: Any, out: Any = None) -> None:
+    """What a run is about to do (D1): pre-flight findings, then each phase's fate and estimate."""
+    out = out or console()
+    shown = [f for f in summary.findings if f.severity.value != "info"]
+    shown = [f for f in shown if f.check != "database_missing"]  # listed below as to create
+    critical = sum(1 for f in shown if f.severity.value == "critical")
+    passed = len(summary.findings) - len(shown) - len(summary.databases_to_create)
+    out.print(
+        f"[bold]Pre-flight:[/] {critical} critical, {len(shown) - critical} warnings, "
+        f"{passed} passed or informational"
+    )
+    for finding in shown:
+        out.print(_finding_line(finding))
+    if summary.databases_to_create:
+        out.print("Databases to create: " + ", ".join(summary.databases_to_create))
+    pipeline = f"resumes pipeline {summary.pipeline_id}" if summary.pipeline_id else "new pipeline"
+    out.print(f"[bold]Plan:[/] {summary.client} on the {summary.target} target ({pipeline})")
+    table = Table("#", "phase", "this run", "workflows", "estimate")
+    for number, phase in enumerate(summary.phases, 1):
+        estimate = _duration(phase.estimated_seconds) if phase.runs else "-"
+        workflows = " → ".join(phase.workflows) if phase.runs else "-"
+        table.add_row(str(number), phase.title, phase.action, workflows, estimate)
+    out.print(table)
+    out.print(f"Estimated time: {_duration(summary.estimated_seconds)}")
+
+
+_SEVERITY = {"critical": "red", "warning": "yellow", "info": "green"}
+
+
+def _finding_line(finding: Any) -> str:
+    severity = finding.severity.value
+    where = f" {finding.table}:" if finding.table else ""
+    return (
+        f"[{_SEVERITY[severity]}]{severity.upper():8}[/] {finding.check}:{where} {finding.detail}"
+    )
 
 
 def print_findings(findings: list[Any], *, as_json: bool = False) -> None:
@@ -253,14 +342,9 @@ def print_findings(findings: list[Any], *, as_json: bool = False) -> None:
     if as_json:
         out.print_json(json.dumps([f.as_dict() for f in findings]))
         return
-    order = {"critical": 0, "warning": 1, "info": 2}
-    colors = {"critical": "red", "warning": "yellow", "info": "green"}
-    for finding in sorted(findings, key=lambda f: order[f.severity.value]):
-        severity = finding.severity.value
-        where = f" {finding.table}:" if finding.table else ""
-        out.print(
-            f"[{colors[severity]}]{severity.upper():8}[/] {finding.check}:{where} {finding.detail}"
-        )
+    order = list(_SEVERITY)
+    for finding in sorted(findings, key=lambda f: order.index(f.severity.value)):
+        out.print(_finding_line(finding))
 
 
 def print_status(state: Any, *, as_json: bool = False) -> None:
@@ -296,6 +380,13 @@ def print_run_result(result: Any, report: Any = None) -> None:
     """One closing line: how the run ended, where the report is, and what to run next."""
     out = console()
     state = result.state
+    if not result.started:
+        out.print(f"[yellow]Nothing ran:[/] {result.reason}. The state file is untouched.")
+        out.print(
+            "To change what runs, edit pipeline.yml (`cdpo plan` shows the plan, `cdpo doctor` "
+            "the checks) or choose phases with --from / --only, then `cdpo run` again."
+        )
+        return
     out.print(f"Pipeline {state.pipeline_id}: [bold]{state.status.value}[/]")
     if report is not None:
         out.print(f"Report: {report}")

@@ -14,6 +14,16 @@ are printed too: on a shared machine wall time depends on the neighbours.
 ``--rows N`` times instead a whole ``unify()`` run (every output table) on N synthetic CDP rows
 (email, phone, cookie; about three rows per person) with the fast engine and with TD's SQL loop,
 and checks both give the same lookup.
+
+``--demo SIZE`` times the whole unification of the demo data set: ``cdpo demo --size SIZE`` runs
+once in ``--workdir`` (a temporary directory by default; an existing completed demo there is
+reused), then ``unify()`` runs on the unification input it staged (the prep tables and the
+``config/unify.yml`` the demo generated: lookup, graph, stats, enriched and master tables) with the
+fast engine and with TD's SQL loop, one after the other on the same warehouse. Printed: seconds per
+engine, every output table with its rows, and precision/recall of the merges against the data
+set's truth file (each staged row gets its id through the project's own enrichment query).
+
+    .venv/bin/python benchmarks/unify.py --demo medium --workdir /tmp/cdpo-medium
 """
 
 from __future__ import annotations
@@ -23,8 +33,10 @@ import contextlib
 import json
 import os
 import sys
+import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -244,14 +256,153 @@ def whole_run(rows: int, seed: int) -> dict[str, Any]:
     }
 
 
+def prepare_demo(size: str, workdir: Path) -> tuple[Path, float]:
+    """The root of a completed demo of ``size`` in ``workdir`` and the seconds it took (0: reused).
+
+    Raises:
+        RuntimeError: the demo did not complete.
+    """
+    from cdpo.orchestrator import run_demo
+
+    if (workdir / "unification" / "config" / "unify.yml").is_file():
+        return workdir, 0.0
+    started = time.perf_counter()
+    demo = run_demo(workdir, size=size)
+    if demo.result.failed or demo.result.error is not None:
+        raise RuntimeError(f"the demo did not complete: {demo.result.error}; see {demo.report}")
+    return workdir, round(time.perf_counter() - started, 1)
+
+
+def _output_rows(con: duckdb.DuckDBPyConnection, schema: str) -> dict[str, int]:
+    names = con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE schema_name = ? ORDER BY table_name",
+        [schema],
+    ).fetchall()
+    counts = {}
+    for (name,) in names:
+        row = con.execute(f'SELECT count(*) FROM "{schema}"."{name}"').fetchone()
+        counts[name] = int(row[0]) if row else 0
+    return counts
+
+
+def score_demo(con: duckdb.DuckDBPyConnection, root: Path, id_name: str) -> dict[str, float | int]:
+    """Precision/recall of the lookup now in ``con`` against the demo's truth: each staged row gets
+    its id through the project's enrichment query (queries/enrich/*.sql, translated to DuckDB)."""
+    import yaml
+
+    from cdpo.samples import (
+        TRUTH_PATH,
+        Dataset,
+        identity_quality,
+        lookup_from_rows,
+        read_truth,
+        truth_table,
+    )  # fmt: skip
+    from cdpo.sql import quote_identifier, translate
+
+    project = root / "unification"
+    truth = read_truth(root / "data" / TRUTH_PATH)
+    known = {table for table, _ in truth}
+    record_ids = {e.table: e.record_id for e in Dataset.load(root / "data").extracts}
+    enrich = yaml.safe_load((project / "config" / "stage_enrich.yml").read_text())
+    rows, scored = [], set()
+    for entry in enrich["tables"]:
+        table, column = entry["table"], record_ids.get(entry["table"])
+        if column is None or truth_table(table) not in known:
+            continue
+        (sql,) = translate((project / "queries" / "enrich" / f"{table}.sql").read_text())
+        picked = f"SELECT {quote_identifier(column)}, {quote_identifier(id_name)} FROM ({sql})"
+        rows += [(table, record, profile) for record, profile in con.execute(picked).fetchall()]
+        scored.add(truth_table(table))
+    quality = identity_quality(
+        {k: p for k, p in truth.items() if k[0] in scored}, lookup_from_rows(rows, known)
+    )
+    return {
+        "precision": round(quality.precision, 4), "recall": round(quality.recall, 4),
+        "f1": round(quality.f1, 4), "records": quality.records, "people": quality.people,
+    }  # fmt: skip
+
+
+def demo_run(size: str, workdir: Path) -> dict[str, Any]:
+    """Time ``unify()`` per engine on the demo's staged unification input; score each result."""
+    from cdpo.config import load_pipeline
+    from cdpo.unify import Guards, load_unify_config, unify
+
+    root, prepared = prepare_demo(size, workdir)
+    pipeline = load_pipeline(root / "pipeline.yml")
+    config = load_unify_config(root / "unification" / "config" / "unify.yml")
+    id_name = pipeline.unification.name
+    masters = bool(config.master_tables)  # the generated call asks TD for them exactly then
+    _import_everything()
+    con = duckdb.connect(str(root / pipeline.local.warehouse))
+    for table in config.tables:  # warm the file cache, so the first engine pays no cold reads
+        con.execute(f'SELECT * FROM "{table.database}"."{table.table}"').fetchall()
+    seconds, cpu, tables, quality, lookups, runs = {}, {}, {}, {}, {}, {}
+    for engine in ("fast", "sql"):
+        timer = Timer()
+        with timer:
+            result = unify(
+                config, con, engine=engine, guards=Guards(),
+                run_enrichments=masters, run_master_tables=masters,
+            )  # fmt: skip
+        seconds[engine], cpu[engine] = round(timer.wall, 3), round(timer.cpu, 3)
+        runs[engine] = result.id(id_name)
+        tables[engine] = _output_rows(con, config.schema_name)
+        lookups[engine] = con.execute(
+            f"SELECT hash(list({runs[engine].kind} || id || id_key_type ORDER BY id, id_key_type, "
+            f'{runs[engine].kind})) FROM "{config.schema_name}"."{id_name}_lookup"'
+        ).fetchone()
+        quality[engine] = score_demo(con, root, id_name)
+    con.close()
+    source_rows = runs["fast"].source_rows
+    return {
+        "demo": size, "workdir": str(root), "demo_seconds": prepared,
+        "source_rows": source_rows, "ids": runs["fast"].ids, "profiles": runs["fast"].profiles,
+        "loop_iterations": runs["sql"].iterations, "seconds": seconds, "cpu_seconds": cpu,
+        "tables": tables, "same_lookup": lookups["fast"] == lookups["sql"], "quality": quality,
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+    }  # fmt: skip
+
+
+def print_demo(outcome: dict[str, Any]) -> None:
+    """A readable account of ``demo_run``."""
+    print(
+        f"demo {outcome['demo']} in {outcome['workdir']} "
+        f"(prepared in {outcome['demo_seconds']} s): "
+        f"{outcome['source_rows']:,} unification input rows, {outcome['ids']:,} ids, "
+        f"{outcome['profiles']:,} profiles; load average {outcome['load_average']}"
+    )
+    print(f"{'engine':<8}{'wall s':>10}{'cpu s':>10}{'precision':>11}{'recall':>9}{'f1':>8}")
+    for engine, wall in outcome["seconds"].items():
+        q = outcome["quality"][engine]
+        print(
+            f"{engine:<8}{wall:>10.2f}{outcome['cpu_seconds'][engine]:>10.2f}"
+            f"{q['precision']:>11.4f}{q['recall']:>9.4f}{q['f1']:>8.4f}"
+        )
+    print(f"SQL loop iterations: {outcome['loop_iterations']}")
+    tables = outcome["tables"]
+    print(f"{'output table (rows after each run; stats tables append)':<58}{'fast':>10}{'sql':>10}")
+    for table, rows in tables["fast"].items():
+        print(f"{table:<58}{rows:>10,}{tables['sql'].get(table, 0):>10,}")
+    print(f"same lookup: {outcome['same_lookup']}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--nodes", type=int, default=200_000)
     parser.add_argument("--edges", type=int, default=300_000)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--rows", type=int, help="time a whole unify() run on this many rows")
+    parser.add_argument("--demo", choices=("small", "medium", "large"), help="time unify() on it")
+    parser.add_argument("--workdir", type=Path, help="where --demo runs (reused when complete)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
+    if args.demo:
+        with contextlib.ExitStack() as stack:
+            workdir = args.workdir or Path(stack.enter_context(tempfile.TemporaryDirectory()))
+            outcome = demo_run(args.demo, workdir.resolve())
+        print(json.dumps(outcome)) if args.json else print_demo(outcome)
+        return 0 if outcome["same_lookup"] else 1
     if args.rows:
         outcome = whole_run(args.rows, args.seed)
         print(

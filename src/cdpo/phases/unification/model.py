@@ -4,8 +4,8 @@ Names in one place (spec-staging-unification.md §7.15): the output database is
 ``databases.unification`` = ``cdp_unification_{unify.yml name}`` (TD derives it from the name, §2);
 the id column and the prefix of every output table is ``unification.name``; each staged table
 ``t`` gets a prep table ``{lookup_db}.t_prep`` (its key columns, junk values nulled, and the columns
-its master tables read) and an enriched table ``{output_db}.enriched_t``. ``unify_yml`` renders the model and ``cdpo.unify``'s validator
-(TD's cross-checks) checks it before anything is written.
+its master tables read) and an enriched table ``{output_db}.enriched_t``. ``unify_yml`` renders the
+model and ``cdpo.unify``'s validator (TD's cross-checks) checks it before anything is written.
 """
 
 from __future__ import annotations

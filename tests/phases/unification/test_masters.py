@@ -39,7 +39,7 @@ GOLDEN = {
 
 def _family(target: LocalTarget) -> None:
     """C1 (Ann, renamed Anne) and C2 (Bob) share the family address fam@x.com; C3 (Cat) also
-    signed up as Catherine; Dan only signed up."""
+    signed up as Catherine; Dan only signed up, and dan2@z.net twice without a name."""
     make_table(target, "customers", PEOPLE, [
         ("C1", "fam@x.com", "Ann", "Lee", T0),
         ("C2", "fam@x.com", "Bob", "Lee", T0 + 1),

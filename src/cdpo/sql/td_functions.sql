@@ -31,10 +31,11 @@ CREATE OR REPLACE TEMP MACRO td_time_range(t, s) AS td__range(t, s, NULL, 'UTC')
   (t, s, e, tz) AS td__range(t, s, e, coalesce(tz, 'UTC'));
 
 -- ---------------------------------------------------------------- TD_TIME_PARSE
--- NULL when the string is not a time. The two plain forms are read in SQL (vectorised); the rest
--- (zones, offsets, ISO 8601) by Python, which costs microseconds a row.
+-- NULL when the string is not a time. The plain forms (a date, a date and time with or without
+-- fractions, ' ' or 'T' between) are read in SQL (vectorised); the rest (zones, offsets) by
+-- Python, which costs microseconds a row.
 CREATE OR REPLACE TEMP MACRO td__parse(s, tz) AS CASE
-  WHEN regexp_full_match(s, '[0-9]{4}-[0-9]{2}-[0-9]{2}( [0-9]{2}:[0-9]{2}:[0-9]{2})?')
+  WHEN regexp_full_match(s, '[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?)?')
     THEN td__unix(TRY_CAST(s AS TIMESTAMP), tz)
   ELSE td__parse_time(s, tz) END;
 CREATE OR REPLACE TEMP MACRO td_time_parse(s) AS td__parse(CAST(s AS VARCHAR), 'UTC'),

@@ -72,7 +72,7 @@ class Decision:
 
     ``default`` is what cdpo does when nobody is asked (the prompt offers it first); ``warnings``
     are the findings a proceed would accept; ``context`` is what a prompt shows before asking (the
-    run summary for ``READY_TO_PROCEED``, the recorded ``PhaseState`` for ``RESUME_COMPLETED``).
+    run summary, ``start.RunSummary``, for ``READY_TO_PROCEED``).
     """
 
     situation: Situation

@@ -126,7 +126,7 @@ def confirm_start(
         return Start(True, frozenset(), ())
     answers = list(_ask_completed(orchestrator, previous, options))
     reruns = frozenset(PhaseName(d.phase) for d, c in answers if c is Choice.RERUN)
-    summary = summarize(orchestrator, previous, findings, options, reruns)
+    summary = _summarize(orchestrator, previous, findings, options, reruns)
     running = [p.name.value for p in summary.phases if p.runs]
     decision = Decision(
         Situation.READY_TO_PROCEED,
@@ -166,7 +166,6 @@ def _ask_completed(
             "resume",
             _completed(recorded, previous.pipeline_id),
             default=default,
-            context=recorded,
         )
         yield decision, orchestrator.ask(decision)
 
@@ -180,7 +179,7 @@ def _completed(phase: PhaseState, pipeline_id: str) -> str:
     )
 
 
-def summarize(
+def _summarize(
     orchestrator: Orchestrator,
     previous: PipelineState | None,
     findings: Sequence[Finding],
@@ -190,7 +189,7 @@ def summarize(
     """The run as it will go, worked out on a copy of the recorded state (never saved)."""
     pipeline = orchestrator.pipeline
     plan = plan_pipeline(pipeline, orchestrator.phases, history=previous)
-    fresh = previous is None or is_fresh(previous, options, reruns)
+    fresh = is_fresh(previous, options, reruns)
     preview = None if fresh or previous is None else previous.model_copy(deep=True)
     if preview is not None:
         select_phases(preview, options, reruns)

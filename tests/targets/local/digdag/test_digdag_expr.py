@@ -7,9 +7,12 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cdpo.errors import ConfigError
 from cdpo.targets.local.digdag import Evaluator, builtin_params, parse_schedule
+from cdpo.targets.local.digdag.expr import _plain_reference
 from cdpo.targets.local.digdag.loader import load_yaml
 
 TOKYO = {"session_time": "2024-01-31T00:00:00+09:00", "timezone": "Asia/Tokyo"}
@@ -68,6 +71,38 @@ def test_javascript_values(evaluator: Evaluator, template: str, expected: str) -
 )
 def test_moment_shim(evaluator: Evaluator, expression: str, expected: str) -> None:
     assert evaluator.eval_js(expression, TOKYO) == expected
+
+
+_JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**60), max_value=2**60)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(["a", "b", "1", "10", "k_2", "$x", "é"]), inner, max_size=3
+        )
+    ),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    params=st.dictionaries(st.sampled_from(["a", "b", "c_d"]), _JSON_VALUES, max_size=3),
+    path=st.lists(st.sampled_from(["a", "b", "c_d", "1", "length"]), min_size=1, max_size=3),
+)
+def test_plain_references_print_what_javascript_prints(
+    evaluator: Evaluator, params: dict, path: list[str]
+) -> None:
+    """References read in Python (no V8 round trip) must print exactly what V8 prints."""
+    expression = ".".join(path)
+    plain = _plain_reference(expression, params)
+    if plain is None:
+        return  # left to V8
+    assert plain == evaluator.eval_js(expression, params)
 
 
 def test_errors_are_config_errors_with_hints(evaluator: Evaluator) -> None:

@@ -176,7 +176,7 @@ def _source(**given: Any) -> dict[str, Any]:
         ({"tables": ["customers", "signups", "products"],
           "master_tables": [_source(table="products")]},
          "unification.master_tables.0.attributes.0.source_columns.0.table",
-         "table 'products' carries no key, so its rows get no id unified"),
+         "table 'products' carries no key, so it gets no id; unified tables: customers, signups."),
         ({"master_tables": [_source(table="customers", column="firstname")]},
          "unification.master_tables.0.attributes.0.source_columns.0.column",
          "table customers has no column 'firstname'; its columns: customer_id, email_std, "

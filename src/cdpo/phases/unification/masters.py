@@ -97,10 +97,10 @@ def _check_source(
     source: MasterSourceColumn, column: str, tables: Tables, skipped: Sequence[str], field: str
 ) -> None:
     if source.table not in tables:
-        why = " carries no key, so its rows get no id" if source.table in skipped else " is not"
+        why = "carries no key, so it gets no id" if source.table in skipped else "is not unified"
         names = list(tables)
         raise ConfigError(
-            f"table {source.table!r}{why} unified; unified tables: {', '.join(names)}."
+            f"table {source.table!r} {why}; unified tables: {', '.join(names)}."
             + did_you_mean(source.table, names),
             field=f"{field}.table",
         )

@@ -112,3 +112,40 @@ def test_local_attempt_tasks_conflict_and_logs_filter(tmp_path: Path, project: P
         assert "create_databases" in target.logs(ref.attempt_id, "+load+db")
         assert "create_databases" not in target.logs(ref.attempt_id, "+load+table")
         assert target.capabilities.sql_dialect == "duckdb" and "td" in target.capabilities.operators
+
+
+_OPEN_ELSEWHERE = "import duckdb, sys; duckdb.connect(sys.argv[1]).close()"
+
+
+def _opens_in_another_process(path: Path) -> bool:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", _OPEN_ELSEWHERE, str(path)], capture_output=True, check=False
+    )
+    return done.returncode == 0
+
+
+def test_local_warehouse_is_held_across_calls_and_released_when_idle(
+    tmp_path: Path, project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Calls in a row share one open warehouse; a worker, a failure or idleness releases it."""
+    import cdpo.targets.local.target as local_target
+
+    monkeypatch.setattr(local_target, "WAREHOUSE_IDLE_SECONDS", 1.0)
+    with LocalTarget(tmp_path / "root") as target:
+        target.create_database("held_db")
+        held = target._held
+        assert target.databases() == ["held_db"] and target._held is held
+        assert not _opens_in_another_process(target.warehouse_path)  # DuckDB: one writer process
+        target.push(project)
+        ref = target.start("contract", "load", session_time=datetime(2024, 1, 1, tzinfo=UTC))
+        assert _until_done(target, ref.attempt_id).status is AttemptStatus.SUCCESS
+        assert target.query("SELECT count(*) FROM people", "contract_db").rows == ((1,),)
+        with pytest.raises(NotFoundError):
+            target.columns("contract_db", "missing")
+        assert target._held is None  # a failed call does not leave the file held
+        target.databases()
+        time.sleep(2.5)
+        assert target._held is None and _opens_in_another_process(target.warehouse_path)

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
@@ -33,7 +35,7 @@ from cdpo.targets.base import (
 from cdpo.targets.local.digdag.operators import OPERATORS
 from cdpo.targets.local.store import Store
 
-__all__ = ["DEFAULT_WAIT_TIMEOUT", "LocalTarget"]
+__all__ = ["DEFAULT_WAIT_TIMEOUT", "WAREHOUSE_IDLE_SECONDS", "LocalTarget"]
 
 EventHandler = Callable[[str, str, str | None], None]
 
@@ -42,6 +44,8 @@ DEFAULT_WAIT_TIMEOUT = 3600.0
 KILL_GRACE_SECONDS = 30.0
 """Seconds a worker has to stop after a kill before it is terminated."""
 _POLL_SECONDS = 0.2
+WAREHOUSE_IDLE_SECONDS = 2.0
+"""Seconds the target keeps the warehouse open after its last call."""
 
 
 def _now_second() -> datetime:
@@ -73,6 +77,10 @@ class LocalTarget(Target):
         )
         self.replay = Path(replay).resolve() if replay else None
         self.retry_interval_scale = retry_interval_scale
+        self._held: Any = None
+        self._held_lock = threading.RLock()
+        self._held_used = 0.0
+        self._idle_timer: threading.Timer | None = None
 
     def _options(self, on_event: EventHandler | None = None) -> Any:
         from cdpo.targets.local.runner import AttemptOptions
@@ -80,6 +88,7 @@ class LocalTarget(Target):
         return AttemptOptions(self.warehouse_path, self.replay, on_event, self.retry_interval_scale)
 
     def close(self) -> None:
+        self.release_warehouse()
         self.store.close()
 
     def __enter__(self) -> LocalTarget:
@@ -153,6 +162,7 @@ class LocalTarget(Target):
         _, attempt_id = self._start(project, workflow, params, session_time, rerun=True)
         if on_event is not None:
             on_event("attempt", str(attempt_id), None)
+        self.release_warehouse()
         run_attempt(self.store, attempt_id, self._options(on_event))
         return self.attempt(str(attempt_id))
 
@@ -168,6 +178,7 @@ class LocalTarget(Target):
         new_id = self._retry_attempt(attempt_id)
         if on_event is not None:
             on_event("attempt", str(new_id), None)
+        self.release_warehouse()
         run_attempt(self.store, new_id, self._options(on_event))
         return self.attempt(str(new_id))
 
@@ -189,6 +200,7 @@ class LocalTarget(Target):
     def _spawn(self, attempt_id: int) -> None:
         from cdpo.targets.local.worker import spawn
 
+        self.release_warehouse()
         pid = spawn(self.root, attempt_id, self._options())
         self.store.set_attempt(attempt_id, pid=pid)
 
@@ -293,10 +305,54 @@ class LocalTarget(Target):
 
     # -- warehouse ------------------------------------------------------------------------------
 
-    def _warehouse(self) -> Any:
+    @contextmanager
+    def _warehouse(self) -> Iterator[Any]:
+        """The warehouse, kept open across calls that follow each other closely.
+
+        Opening installs TD's functions (tens of milliseconds), and a VALIDATE step makes dozens
+        of calls. DuckDB lets one process write the file, so it is released before a worker
+        starts, after a failed call (no half-done state carries over), and after
+        ``WAREHOUSE_IDLE_SECONDS`` without a call (a user inspecting the file from another
+        process while cdpo waits for an answer is not kept waiting).
+        """
         from cdpo.targets.local.warehouse import Warehouse
 
-        return Warehouse(self.warehouse_path, lock_timeout=DEFAULT_CALL_TIMEOUT)
+        with self._held_lock:
+            if self._held is None:
+                held = Warehouse(self.warehouse_path, lock_timeout=DEFAULT_CALL_TIMEOUT)
+                self._held = held.open()
+            try:
+                yield self._held
+            except BaseException:
+                self.release_warehouse()
+                raise
+            self._held_used = time.monotonic()
+            if self._idle_timer is None:
+                self._arm_idle_timer(WAREHOUSE_IDLE_SECONDS)
+
+    def _arm_idle_timer(self, delay: float) -> None:
+        self._idle_timer = threading.Timer(delay, self._release_idle)
+        self._idle_timer.daemon = True
+        self._idle_timer.start()
+
+    def _release_idle(self) -> None:
+        with self._held_lock:
+            self._idle_timer = None
+            idle = time.monotonic() - self._held_used
+            if self._held is not None and idle < WAREHOUSE_IDLE_SECONDS:
+                self._arm_idle_timer(WAREHOUSE_IDLE_SECONDS - idle)
+                return
+            self.release_warehouse()
+
+    def release_warehouse(self) -> None:
+        """Close the warehouse file if this target holds it open (a worker needs it)."""
+        with self._held_lock:
+            if self._idle_timer is not None:
+                self._idle_timer.cancel()
+                self._idle_timer = None
+            if self._held is not None:
+                self._held.close()
+                self._held = None
 
     def query(self, sql: str, database: str | None = None) -> QueryResult:
         with self._warehouse() as wh:

@@ -31,23 +31,31 @@ def _watermark(model: HistUnionModel, name: str) -> str:
 
 
 def counts_sql(model: HistUnionModel, table: UnionTable, alignment: Alignment) -> str:
-    """Target rows, distinct target rows, expected rows and distinct expected rows."""
+    """Target rows, distinct target rows, expected rows and distinct expected rows.
+
+    Expected is the history plus the increments not already in it (``hist UNION ALL (inc EXCEPT
+    ALL hist)``). One grouping of the three inputs by every column gives all four: per distinct
+    row, the target holds ``t`` copies and expected holds ``h + max(i - h, 0)``. One pass over
+    the rows, where four DISTINCTs and an EXCEPT ALL read the history three times.
+    """
     columns = ", ".join(quote(n) for n in alignment.names)
-    hist = (
-        f"SELECT {', '.join(alignment.hist)} FROM {_q(table.database, table.hist)} "
-        f"WHERE time <= {_watermark(model, table.hist)}"
+    tagged = (
+        f"SELECT {columns}, 1 AS __cdpo_t, 0 AS __cdpo_h, 0 AS __cdpo_i "
+        f"FROM {_q(table.target_database, table.target)}\n"
+        f"  UNION ALL SELECT {', '.join(alignment.hist)}, 0, 1, 0 "
+        f"FROM {_q(table.database, table.hist)} WHERE time <= {_watermark(model, table.hist)}\n"
+        f"  UNION ALL SELECT {', '.join(alignment.inc)}, 0, 0, 1 "
+        f"FROM {_q(table.database, table.inc)} WHERE time <= {_watermark(model, table.inc)}"
     )
-    inc = (
-        f"SELECT {', '.join(alignment.inc)} FROM {_q(table.database, table.inc)} "
-        f"WHERE time <= {_watermark(model, table.inc)}"
+    groups = (
+        "SELECT SUM(__cdpo_t) AS t, "
+        "SUM(__cdpo_h) + GREATEST(SUM(__cdpo_i) - SUM(__cdpo_h), 0) AS e\n"
+        f"  FROM ({tagged}) AS r GROUP BY {columns}"
     )
-    expected = f"{hist} UNION ALL ({inc} EXCEPT ALL {hist})"
-    target = f"SELECT {columns} FROM {_q(table.target_database, table.target)}"
     return (
-        f"SELECT (SELECT COUNT(*) FROM ({target}) AS t) AS union_rows,\n"
-        f"  (SELECT COUNT(*) FROM (SELECT DISTINCT * FROM ({target}) AS t) AS d) AS union_distinct,\n"
-        f"  (SELECT COUNT(*) FROM ({expected}) AS e) AS expected_rows,\n"
-        f"  (SELECT COUNT(*) FROM (SELECT DISTINCT * FROM ({expected}) AS e) AS d) AS expected_distinct"
+        "SELECT COALESCE(SUM(t), 0) AS union_rows, COUNT_IF(t > 0) AS union_distinct,\n"
+        "  COALESCE(SUM(e), 0) AS expected_rows, COUNT_IF(e > 0) AS expected_distinct\n"
+        f"FROM ({groups}) AS g"
     )
 
 

@@ -87,27 +87,35 @@ def _fetch_edges(
     return edges
 
 
-def _both_ends(edges: pa.Table, side: str) -> pa.Array:
-    """Column ``a_{side}`` followed by ``b_{side}``: edge i's ends sit at i and i + len(edges)."""
+def _encode_ends(edges: pa.Table, side: str) -> tuple[pa.Array, np.ndarray]:
+    """(distinct values, index into them of every end): column ``a_{side}`` then ``b_{side}``.
+
+    Edge i's ends sit at i and i + len(edges). The chunks are encoded as they are, without
+    concatenating the values first: pyarrow gives all chunks one shared dictionary.
+    """
+    import numpy as np
     import pyarrow as pa
 
     a, b = edges.column(f"a_{side}"), edges.column(f"b_{side}")
-    return pa.chunked_array(a.chunks + b.chunks, type=a.type).combine_chunks()
+    encoded = pa.chunked_array(a.chunks + b.chunks, type=a.type).dictionary_encode()
+    if not encoded.num_chunks:
+        return pa.array([], type=a.type), np.empty(0, dtype=np.int32)
+    indices = [chunk.indices.to_numpy() for chunk in encoded.chunks]
+    return encoded.chunk(0).dictionary, np.concatenate(indices)
 
 
 def _number_nodes(edges: pa.Table) -> tuple[pa.Array, pa.Array, np.ndarray]:
     """(id of node k, ns of node k, node number of every edge end), in one hash pass over ids."""
     import numpy as np
 
-    ids = _both_ends(edges, "id").dictionary_encode()
-    spaces = _both_ends(edges, "ns").dictionary_encode()
-    ends = ids.indices.to_numpy()
-    width = len(spaces.dictionary)
+    ids, ends = _encode_ends(edges, "id")
+    spaces, end_spaces = _encode_ends(edges, "ns")
+    width = len(spaces)
     if width <= 1:  # one namespace: a node is its id
-        return ids.dictionary, spaces.dictionary.take(np.zeros(len(ids.dictionary), np.int32)), ends
-    pairs = ends.astype(np.int64) * width + spaces.indices.to_numpy()
-    nodes, ends = _number_pairs(pairs, len(ids.dictionary) * width)
-    return ids.dictionary.take(nodes // width), spaces.dictionary.take(nodes % width), ends
+        return ids, spaces.take(np.zeros(len(ids), dtype=np.int32)), ends
+    pairs = ends.astype(np.int64) * width + end_spaces
+    nodes, ends = _number_pairs(pairs, len(ids) * width)
+    return ids.take(nodes // width), spaces.take(nodes % width), ends
 
 
 def _number_pairs(pairs: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarray]:

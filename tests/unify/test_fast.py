@@ -114,6 +114,18 @@ def test_many_namespaces_number_pairs_by_hashing(con: duckdb.DuckDBPyConnection)
     assert _partition(con) == _networkx(edges)
 
 
+def test_ids_past_two_gib_of_text_are_encoded_as_large_strings(
+    con: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Arrow's string arrays stop at 2 GiB; the limit is lowered here instead of writing 2 GiB."""
+    monkeypatch.setattr(fast, "STRING_BYTES_LIMIT", 10)
+    edges = [("a@x.com", 1, "b@x.com", 1), ("c@x.com", 1, "c@x.com", 1)]
+    _load(con, "a_id VARCHAR, a_ns BIGINT, b_id VARCHAR, b_ns BIGINT", edges)
+    assert label_components(con, EDGES_SQL, "labels") == 2
+    assert _partition(con) == _networkx(edges)
+    assert _types(con) == ["VARCHAR", "BIGINT", "INTEGER"]
+
+
 def test_a_thousand_copies_of_one_edge_still_join_its_ends(con: duckdb.DuckDBPyConnection) -> None:
     _load(con, "a_id BIGINT, a_ns INTEGER, b_id BIGINT, b_ns INTEGER", [(1, 1, 2, 1)] * 1000)
     assert label_components(con, EDGES_SQL, "labels") == 1

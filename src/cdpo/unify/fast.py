@@ -32,6 +32,9 @@ NATIVE_TYPES = frozenset(
 # this many times the number of edge ends; past it (many namespaces) by a second hash pass.
 BITMAP_SPACE_PER_END = 4
 EDGE_COLUMNS = ("a_id", "a_ns", "b_id", "b_ns")
+# An Arrow string array holds at most 2 GiB of text (32-bit offsets); a dictionary of distinct ids
+# that might outgrow it is built as large_string instead.
+STRING_BYTES_LIMIT = 2**31 - 1
 
 
 def label_components(con: duckdb.DuckDBPyConnection, edges_sql: str, out: str) -> int:
@@ -97,7 +100,10 @@ def _encode_ends(edges: pa.Table, side: str) -> tuple[pa.Array, np.ndarray]:
     import pyarrow as pa
 
     a, b = edges.column(f"a_{side}"), edges.column(f"b_{side}")
-    encoded = pa.chunked_array(a.chunks + b.chunks, type=a.type).dictionary_encode()
+    ends = pa.chunked_array(a.chunks + b.chunks, type=a.type)
+    if pa.types.is_string(ends.type) and ends.nbytes > STRING_BYTES_LIMIT:
+        ends = ends.cast(pa.large_string())
+    encoded = ends.dictionary_encode()
     if not encoded.num_chunks:
         return pa.array([], type=a.type), np.empty(0, dtype=np.int32)
     indices = [chunk.indices.to_numpy() for chunk in encoded.chunks]

@@ -25,8 +25,17 @@ __all__ = ["fast_leaders", "label_components"]
 
 # Types read out as they are; any other id or ns type travels as VARCHAR and is cast back.
 NATIVE_TYPES = frozenset(
-    {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT"}
-    | {"VARCHAR"}
+    [
+        "VARCHAR",
+        "TINYINT",
+        "SMALLINT",
+        "INTEGER",
+        "BIGINT",
+        "UTINYINT",
+        "USMALLINT",
+        "UINTEGER",
+        "UBIGINT",
+    ]
 )
 # (id, ns) pairs are numbered through a bitmap over ids × namespaces while that space is at most
 # this many times the number of edge ends; past it (many namespaces) by a second hash pass.

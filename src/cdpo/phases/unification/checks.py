@@ -132,11 +132,15 @@ def _with_id(
     return {t: (int(n), int(k)) for t, n, k in target.query(union).rows}
 
 
-def check_coverage(target: Target, names: ProjectTables, threshold: float) -> list[CheckResult]:
+def check_coverage(
+    target: Target, names: ProjectTables, threshold: float, present: set[str] | None = None
+) -> list[CheckResult]:
     """Per enriched table: it exists and holds its staged rows; overall share of staged rows with
-    an id (a missing enriched table counts as rows without one)."""
+    an id (a missing enriched table counts as rows without one). ``present``: the output
+    database's tables, when the caller has them already."""
     staged_rows = {db: _row_counts(target, db) for db in {d for d, _, _ in names.tables}}
-    present = set(_row_counts(target, names.output_database))
+    if present is None:
+        present = set(_row_counts(target, names.output_database))
     counts = _with_id(target, names, [e for _, _, e in names.tables if e in present])
     results, per_table, total, covered = [], {}, 0, 0
     for database, staged, enriched in names.tables:
@@ -269,7 +273,7 @@ def check_unification(context: PhaseContext, directory: Path) -> list[CheckResul
     if results[0].status is CheckStatus.FAIL:
         return results
     profiles = results[0].metrics["profiles"]
-    results += check_coverage(target, names, settings.coverage_threshold)
+    results += check_coverage(target, names, settings.coverage_threshold, present)
     results += check_masters(target, names, present, profiles)
     results.append(check_profiles(target, names, profiles))
     results.append(check_exclusions(target, names))

@@ -11,6 +11,7 @@ import pytest
 
 import cdpo.phases
 import cdpo.targets.factory
+from cdpo.errors import TerminalTargetError
 from cdpo.targets.fake import FakeTarget
 
 from .toy import PIPELINE, ToyPhase, effects, toy_phases
@@ -37,6 +38,18 @@ class Project:
 
     def steps(self, name: str) -> dict[str, str]:
         return {k: v["status"] for k, v in self.phase(name)["steps"].items()}
+
+    def fail_staging_once(self) -> None:
+        """A run that completes ingestion and hist-union, then fails to deploy staging."""
+
+        def push(directory: Path, name: str | None) -> Any:
+            if name == "staging":
+                raise TerminalTargetError("push rejected: archive too large")
+            return self.target.default("push", directory, name)
+
+        self.target.handlers["push"] = push
+        assert self.cli("run", "--on-failure", "abort").exit_code == 1
+        del self.target.handlers["push"]
 
 
 @pytest.fixture

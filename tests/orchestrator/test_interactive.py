@@ -11,8 +11,6 @@ from typing import Any
 
 import pexpect
 
-from cdpo.errors import TerminalTargetError
-
 from .conftest import Project
 
 CHILD = Path(__file__).with_name("tty_run.py")
@@ -102,13 +100,7 @@ def test_not_ready_stops_before_anything_is_written(project: Project) -> None:
 
 
 def test_restart_asks_per_completed_phase_keep_or_rerun(project: Project) -> None:
-    def push(directory: Path, name: str | None) -> Any:
-        if name == "staging":
-            raise TerminalTargetError("push rejected: archive too large")
-        return project.target.default("push", directory, name)
-
-    project.target.handlers["push"] = push
-    assert project.cli("run", "--on-failure", "abort").exit_code == 1
+    project.fail_staging_once()
     before = _state(project.root)
     assert [before["phases"][p]["status"] for p in ("ingestion", "hist_union", "staging")] == [
         "completed",

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from cdpo.errors import TerminalTargetError
 from cdpo.orchestrator import Choice, Decision, Situation, run_pipeline
 
 from .conftest import Project
@@ -27,19 +25,6 @@ class Answers:
         return Choice.ABORT
 
 
-def _fail_staging_once(project: Project) -> None:
-    """A run that completes ingestion and hist-union, then fails to deploy staging."""
-
-    def push(directory: Path, name: str | None) -> Any:
-        if name == "staging":
-            raise TerminalTargetError("push rejected: archive too large")
-        return project.target.default("push", directory, name)
-
-    project.target.handlers["push"] = push
-    assert project.cli("run", "--on-failure", "abort").exit_code == 1
-    del project.target.handlers["push"]
-
-
 def test_stop_leaves_a_new_pipeline_unwritten(project: Project) -> None:
     result = run_pipeline(project.root, decider=Answers(Choice.STOP))
     assert not result.started and result.error is None
@@ -51,7 +36,7 @@ def test_stop_leaves_a_new_pipeline_unwritten(project: Project) -> None:
 
 
 def test_stop_leaves_a_recorded_pipeline_byte_for_byte(project: Project) -> None:
-    _fail_staging_once(project)
+    project.fail_staging_once()
     state_file = project.root / "pipeline_state.json"
     before = state_file.read_bytes()
     decider = Answers(Choice.KEEP, Choice.KEEP, Choice.STOP)
@@ -109,7 +94,7 @@ def test_proceed_creates_the_announced_databases_and_records_the_answers(
 
 
 def test_rerun_a_completed_phase_keeps_the_others(project: Project) -> None:
-    _fail_staging_once(project)
+    project.fail_staging_once()
     project.target.calls.clear()
     decider = Answers(Choice.RERUN, Choice.KEEP, Choice.PROCEED)
     result = run_pipeline(project.root, decider=decider)
@@ -124,7 +109,7 @@ def test_rerun_a_completed_phase_keeps_the_others(project: Project) -> None:
 
 
 def test_unattended_resume_keeps_completed_phases_and_says_so(project: Project) -> None:
-    _fail_staging_once(project)
+    project.fail_staging_once()
     project.target.calls.clear()
     assert project.cli("run", "--yes").exit_code == 0
     started = [args[1] for name, args in project.target.calls if name == "start"]

@@ -106,6 +106,41 @@ def test_known_hubs_stay_excluded_in_incremental_runs(junk: duckdb.DuckDBPyConne
     assert (hub.value, hub.detail) == ("kiosk-1", "excluded as a hub by a previous run")
 
 
+def test_a_hub_seen_through_two_columns_of_one_key_is_found(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    """A shop phone on 4 orders, each with two fresh emails: linked to 8 emails in 4 rows (the
+    guard only joins back values in more than limit / columns-per-key rows)."""
+    config = {
+        **CONFIG,
+        "keys": [{"name": "email"}, {"name": "phone"}],
+        "canonical_ids": [{"name": "pid", "merge_by_keys": ["email", "phone"]}],
+        "tables": [
+            {
+                "database": "src",
+                "table": "orders",
+                "key_columns": [
+                    {"column": "phone", "key": "phone"},
+                    {"column": "billing_email", "key": "email"},
+                    {"column": "shipping_email", "key": "email"},
+                ],
+            }
+        ],
+    }
+    data = [(i, "5550001111", f"bill{i}@mail.com", f"ship{i}@mail.com") for i in range(4)]
+    write_table(
+        con,
+        "src.orders",
+        "time BIGINT, phone VARCHAR, billing_email VARCHAR, shipping_email VARCHAR",
+        data,
+    )
+    result = unify(config, con, guards=Guards(hub_limit=5)).id("pid")
+    (hub,) = result.excluded
+    assert (hub.value, hub.reason, hub.rows) == ("5550001111", "hub", 4)
+    assert hub.detail == "linked to 8 distinct email values (limit 5)"
+    assert result.profiles == 4  # each order's two emails stay together, orders apart
+
+
 def test_blocked_values_are_data_and_can_be_replaced(junk: duckdb.DuckDBPyConnection) -> None:
     assert key_type_of("email_address") == "email" and key_type_of("mobile") == "phone"
     assert blocked_patterns_for("td_client_id") == BLOCKED_VALUE_DEFAULTS["generic"]

@@ -129,6 +129,32 @@ def test_incremental_loop_cap_is_incremental_merge_iterations(
         )
 
 
+def test_incremental_debug_tables_hold_the_previous_graph_and_the_new_rows(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    _load(con, FIRST)
+    unify(_config(), con, engine="sql", guards=Guards.off(), run_time=100)
+    previous = rows(con, f"SELECT * FROM {S}.cid_graph")
+    con.executemany("INSERT INTO src.web VALUES (?, ?, ?)", SECOND)
+    result = unify(
+        _config(), con, engine="sql", full_refresh=False, guards=Guards.off(),
+        keep_debug_tables=True, run_time=200,
+    )  # fmt: skip
+    # TD's loop_0 of an incremental run: the previous graph's rows, then the new rows' own
+    # (each value follows its row's first value; seen at the row's time, in table 1, now).
+    new_rows = [
+        ("a@x", 1, "a@x", 1, 5, 5, [1], 200), ("p2", 2, "a@x", 1, 5, 5, [1], 200),
+        ("e@x", 1, "e@x", 1, 6, 6, [1], 200), ("p5", 2, "e@x", 1, 6, 6, [1], 200),
+        ("c@x", 1, "c@x", 1, 7, 7, [1], 200), ("p6", 2, "c@x", 1, 7, 7, [1], 200),
+    ]  # fmt: skip
+    loop_0 = rows(con, f"SELECT * FROM {S}.cid_graph_unify_loop_0")
+    assert loop_0 == sorted(previous + new_rows, key=repr)
+    last = result.id("cid").iterations
+    converged = rows(con, f"SELECT * FROM {S}.cid_graph_unify_loop_{last}")
+    graph = rows(con, f"SELECT follower_id, follower_ns, leader_id, leader_ns FROM {S}.cid_graph")
+    assert converged == graph
+
+
 def test_persistent_ids_on_a_split(con: duckdb.DuckDBPyConnection) -> None:
     # One profile {a, b, c, p1}; then the rows linking b and c to a disappear.
     _load(con, [(1, "a@x", None), (2, "a@x", "p1"), (3, "b@x", "p1"), (4, "c@x", "p1")])  # type: ignore[list-item]

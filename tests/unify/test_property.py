@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cdpo.unify import Guards, canonical_id, load_unify_config, unify
+from cdpo.unify.coding import decode_edges_sql
 from cdpo.unify.extract import extract_graph
 from cdpo.unify.fast import fast_leaders
 from cdpo.unify.loop import run_loop
@@ -136,12 +137,12 @@ def test_fast_path_sql_loop_and_networkx_agree(
 ) -> None:
     _load(db, data)
     definition = CONFIG.canonical_ids[0]
-    extraction = extract_graph(db, CONFIG, definition, Guards.off(), processed_at=0, prefix="_p")
-    fast_leaders(db, extraction.graph, "_p_fast")
-    loop = run_loop(db, extraction.graph, "_p", cap=49)
-    expected = _expected(data)
-    assert _star(db, "_p_fast") == expected
-    assert _star(db, loop.table) == expected
+    graph = extract_graph(db, CONFIG, definition, Guards.off(), processed_at=0, prefix="_p").graph
+    fast_leaders(db, graph.edges, "_p_fast")
+    loop = run_loop(db, graph.edges, "_p", cap=49)
+    expected = _expected(data)  # on the values: the coded edges are decoded first
+    assert _star(db, f"({decode_edges_sql('_p_fast', graph.nodes)})") == expected
+    assert _star(db, f"({decode_edges_sql(loop.table, graph.nodes)})") == expected
     db.execute(f"DROP TABLE {loop.table}")
 
 

@@ -3,7 +3,8 @@
 Per id definition: extract loop_0 (new rows merged into the previous graph when incremental), find
 the converged graph with the fast path (scipy components) or the reference SQL loop, give every
 leader its canonical or persistent id, and stage TD's tables in ``cdp_unification_{name}``. Then
-enriched tables, master tables and metadata; then one transaction swaps them all in.
+enriched tables, master tables and metadata; then one transaction swaps them all in. Between
+extraction and the staged tables, values travel as integer codes (``cdpo.unify.coding``).
 """
 
 from __future__ import annotations
@@ -17,17 +18,12 @@ import duckdb
 
 from cdpo.errors import ConfigError
 from cdpo.unify.canonical import Masks
+from cdpo.unify.coding import CodedGraph, decode_edges_sql, loop_0_sql
 from cdpo.unify.config import IdDefinition, UnifyConfig, load_unify_config
 from cdpo.unify.extract import Extraction, extract_graph
 from cdpo.unify.fast import fast_leaders
 from cdpo.unify.guards import ComponentAlarm, Guards
-from cdpo.unify.incremental import (
-    WATERMARKS,
-    delta_filters,
-    merge_previous_graph_sql,
-    previous_graph,
-    watermarks_sql,
-)
+from cdpo.unify.incremental import WATERMARKS, delta_filters, previous_graph, watermarks_sql
 from cdpo.unify.loop import run_loop
 from cdpo.unify.names import literal, qualified, quote
 from cdpo.unify.outputs import (
@@ -147,20 +143,17 @@ def _run_id(
         prefix=prefix,
         delta=filters if previous else None,
         known_hubs=_known_hubs(con, cfg.schema_name, definition) if previous else (),
+        previous=previous,
     )
-    loop_0 = extraction.graph
-    if previous is not None:
-        loop_0 = f"{prefix}_merged_0"
-        sql = merge_previous_graph_sql(previous, extraction.graph)
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {loop_0} AS {sql}")
+    graph = extraction.graph
     used, final, iterations, changes = _converge(
-        con, definition, loop_0, prefix, engine, previous is not None, keep_debug
+        con, definition, graph.edges, prefix, engine, previous is not None, keep_debug
     )
     if keep_debug:
-        _stage_debug(staging, name, loop_0, prefix, iterations)
+        _stage_debug(staging, name, graph, prefix, iterations)
     kind = "persistent_id" if persistent else "canonical_id"
     lookup, result_stats = _stage_id_tables(
-        con, cfg, definition, kind, staging, final, loop_0, previous is not None, run_time, masks
+        con, cfg, definition, kind, staging, final, graph, run_time, masks
     )
     staging.stage(
         f"{name}_excluded_values",
@@ -182,14 +175,17 @@ def _stage_id_tables(
     kind: str,
     staging: Staging,
     final: str,
-    loop_0: str,
-    incremental: bool,
+    coded: CodedGraph,
     run_time: int,
     masks: Masks,
 ) -> tuple[str, str]:
-    """Stage graph, lookup, keys, tables and stats of one id; returns (lookup, result stats)."""
+    """Stage graph, lookup, keys, tables and stats of one id; returns (lookup, result stats).
+
+    ``final`` is the converged coded star (follower → leader), ``coded`` the run's loop_0.
+    """
     name, keys = definition.name, definition.merge_by_keys
-    graph = staging.stage(f"{name}_graph", graph_sql(final, loop_0))
+    graph_select = graph_sql(final, coded.followers, coded.nodes)
+    graph = staging.stage(f"{name}_graph", graph_select)
     id_map = f"{_TEMP_PREFIX}{name}_idmap"
     if kind == "persistent_id":
         old = f"{name}_lookup"
@@ -204,10 +200,11 @@ def _stage_id_tables(
     tables = staging.stage(
         f"{name}_tables", tables_sql([(i, t.alias) for i, t in cfg.id_tables(definition)])
     )
-    if not incremental:  # TD computes source_key_stats on full refreshes only (p7_incremental)
-        stats_sql = source_key_stats_sql(loop_0, tables, keys, run_time)
+    # TD computes source_key_stats on full refreshes only (p7_incremental)
+    if coded.previous is None:
+        stats_sql = source_key_stats_sql(coded.edges, coded.followers, tables, keys, run_time)
         staging.stage(f"{name}_source_key_stats", stats_sql, append=True)
-    result_stats = result_key_stats_sql(graph, tables, keys, run_time)
+    result_stats = result_key_stats_sql(final, coded.followers, tables, keys, run_time)
     return lookup, staging.stage(f"{name}_result_key_stats", result_stats, append=True)
 
 
@@ -230,20 +227,23 @@ def _parse_masks(cfg: UnifyConfig, key_masks: Mapping[str, str]) -> dict[str, by
 def _converge(
     con: duckdb.DuckDBPyConnection,
     definition: IdDefinition,
-    loop_0: str,
+    edges: str,
     prefix: str,
     engine: str,
     incremental: bool,
     keep_debug: bool,
 ) -> tuple[str, str, int, tuple[int, ...]]:
-    """(engine used, final edge table, iterations, changes per iteration)."""
+    """(engine used, final edge table, iterations, changes per iteration), all on coded ``edges``.
+
+    Codes follow ``(ns, id)`` order, so both engines choose the leaders they would on text.
+    """
     if engine == "fast" and definition.do_not_merge_key is None:
-        fast_leaders(con, loop_0, f"{prefix}_final")
+        fast_leaders(con, edges, f"{prefix}_final")
         return "fast", f"{prefix}_final", 0, ()
     cap = definition.incremental_merge_iterations if incremental else definition.merge_iterations
     outcome = run_loop(
         con,
-        loop_0,
+        edges,
         prefix,
         cap,
         do_not_merge_ns=1 if definition.do_not_merge_key else None,
@@ -253,11 +253,14 @@ def _converge(
     return "sql", outcome.table, outcome.iterations, tuple(outcome.changes)
 
 
-def _stage_debug(staging: Staging, name: str, loop_0: str, prefix: str, iterations: int) -> None:
-    """TD's ``{id}_graph_unify_loop_N`` tables, kept with ``keep_debug_tables``."""
-    staging.stage(f"{name}_graph_unify_loop_0", f"SELECT * FROM {loop_0}")
+def _stage_debug(
+    staging: Staging, name: str, coded: CodedGraph, prefix: str, iterations: int
+) -> None:
+    """TD's ``{id}_graph_unify_loop_N`` tables, kept with ``keep_debug_tables``, ids as text."""
+    staging.stage(f"{name}_graph_unify_loop_0", loop_0_sql(coded))
     for i in range(1, iterations + 1):
-        staging.stage(f"{name}_graph_unify_loop_{i}", f"SELECT * FROM {prefix}_loop_{i}")
+        loop = decode_edges_sql(f"{prefix}_loop_{i}", coded.nodes)
+        staging.stage(f"{name}_graph_unify_loop_{i}", loop)
 
 
 def _known_hubs(

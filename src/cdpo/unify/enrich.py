@@ -23,12 +23,17 @@ __all__ = ["IdColumn", "enriched_sql", "master_sql"]
 
 @dataclass(frozen=True)
 class IdColumn:
-    """One id an enriched table carries: its column name, lookup table, id kind and merge keys."""
+    """One id an enriched table carries: its column name, lookup table, id kind and merge keys.
+
+    ``unique``: the lookup holds one row per (id, key type), as it does unless the id has a
+    ``do_not_merge_key`` (then a value may sit in two profiles and the smallest is taken).
+    """
 
     name: str
     lookup: str
     kind: str
     merge_by_keys: tuple[str, ...]
+    unique: bool = True
 
 
 def enriched_sql(
@@ -38,13 +43,20 @@ def enriched_sql(
     source_columns: Sequence[str],
     where: str | None = None,
 ) -> str:
-    """SELECT of the source rows (``where`` selects a delta) with one column per id in ``ids``."""
+    """SELECT of the source rows (``where`` selects a delta) with one column per id in ``ids``.
+
+    A unique lookup is joined as it is, once per key column: each join reads only its key type.
+    """
     ctes, joins, outputs = [], [], []
     for d, idc in enumerate(ids):
-        ctes.append(
-            f"lk{d} AS (SELECT id, id_key_type, min({quote(idc.kind)}) AS pid "
-            f"FROM {idc.lookup} GROUP BY id, id_key_type)"
-        )
+        if idc.unique:
+            lookup = f"(SELECT id, id_key_type, {quote(idc.kind)} AS pid FROM {idc.lookup})"
+        else:
+            lookup = f"lk{d}"
+            ctes.append(
+                f"lk{d} AS (SELECT id, id_key_type, min({quote(idc.kind)}) AS pid "
+                f"FROM {idc.lookup} GROUP BY id, id_key_type)"
+            )
         usable = sorted(
             (idc.merge_by_keys.index(kc.key) + 1, pos, kc.column)
             for pos, kc in enumerate(table.key_columns)
@@ -54,7 +66,7 @@ def enriched_sql(
         for ns, pos, column in usable:
             alias = f"k{d}_{pos}"
             joins.append(
-                f"LEFT JOIN lk{d} {alias} ON {alias}.id = CAST(s.{quote(column)} AS VARCHAR) "
+                f"LEFT JOIN {lookup} {alias} ON {alias}.id = CAST(s.{quote(column)} AS VARCHAR) "
                 f"AND {alias}.id_key_type = {ns}"
             )
             names.append(f"{alias}.pid")
@@ -62,8 +74,9 @@ def enriched_sql(
         outputs.append(f"{value} AS {quote(idc.name)}")
     clashing = [c for c in source_columns if c in {i.name for i in ids}]
     star = f"s.* EXCLUDE ({', '.join(quote(c) for c in clashing)})" if clashing else "s.*"
+    with_ctes = f"WITH {', '.join(ctes)} " if ctes else ""
     return (
-        f"WITH {', '.join(ctes)} SELECT {star}, {', '.join(outputs)} FROM {source} s "
+        f"{with_ctes}SELECT {star}, {', '.join(outputs)} FROM {source} s "
         f"{' '.join(joins)}{f' WHERE {where}' if where else ''}"
     )
 
@@ -116,8 +129,9 @@ def _attribute_ctes(
     if attr.array_elements is None:
         ctes.append(f"a{ai} AS (SELECT pid, arg_min(v, r) AS v FROM ({union}) GROUP BY pid)")
     else:
+        # k is unique per pid (one rn per value and source), so the top-N is the sorted prefix.
         ctes.append(
-            f"a{ai} AS (SELECT pid, list(v ORDER BY k)[1:{attr.array_elements}] AS v FROM ("
+            f"a{ai} AS (SELECT pid, min_by(v, k, {attr.array_elements}) AS v FROM ("
             f"SELECT pid, v, min({{'r': r, 'rn': rn}}) AS k FROM ({union}) GROUP BY pid, v"
             ") GROUP BY pid)"
         )

@@ -1,11 +1,12 @@
-"""Extraction: source rows → valid key values per row → TD's initial graph ``loop_0``.
+"""Extraction: source rows → valid key values per row → TD's initial graph ``loop_0``, integer-coded.
 
 For every row of every source table (spec-staging-unification.md §3.2): the row's merge-key values
 that pass the key's rules, in the table's ``key_columns`` order; the row's leader is the first of
 them (key_columns order, as TD's scripts do); every value becomes a follower of that leader. Unlike
 the APS port, NULL is always invalid, regexes match partially (Presto ``regexp_like`` parity),
 literals are escaped and each table is read from its own ``database``. cdpo's guards (blocked values,
-hubs) remove values here, before any merge, and are recorded with a reason.
+hubs) remove values here, before any merge, and are recorded with a reason. Values are numbered
+once (``cdpo.unify.coding``); everything after that runs on the numbers.
 """
 
 from __future__ import annotations
@@ -16,22 +17,19 @@ from dataclasses import dataclass
 import duckdb
 
 from cdpo.errors import ConfigError, NotFoundError
+from cdpo.unify.coding import (
+    CodedGraph,
+    edges_sql,
+    followers_sql,
+    merged_edges_sql,
+    merged_followers_sql,
+    nodes_sql,
+)
 from cdpo.unify.config import IdDefinition, UnifyConfig, UnifyKey, UnifyTable
 from cdpo.unify.guards import ExcludedValue, Guards
 from cdpo.unify.names import literal, qualified, quote
 
 __all__ = ["Extraction", "extract_graph", "table_columns", "validity_sql"]
-
-GRAPH_COLUMNS = (
-    "follower_id",
-    "follower_ns",
-    "leader_id",
-    "leader_ns",
-    "follower_first_seen_at",
-    "follower_last_seen_at",
-    "follower_source_table_ids",
-    "follower_last_processed_at",
-)
 
 
 _NO_ROWS = (
@@ -44,7 +42,7 @@ _NO_ROWS = (
 class Extraction:
     """What extraction produced: the temp tables it wrote and what it kept out of the graph."""
 
-    graph: str
+    graph: CodedGraph
     excluded_table: str
     rows: int
     excluded: list[ExcludedValue]
@@ -119,14 +117,35 @@ def _table_pairs_sql(
     )
 
 
-def _hubs_sql(raw: str, limit: int) -> str:
-    """Values linked to more than ``limit`` distinct values of one other key, with the worst key."""
+def _hubs_sql(coded: str, nodes: str, limit: int, per_row: int) -> str:
+    """Values linked to more than ``limit`` distinct values of one other key, with the worst key.
+
+    A value in ``n`` rows is linked to at most ``n * per_row`` values of another key (``per_row``:
+    the most key columns one table has for one key), so only values past ``limit / per_row`` rows
+    are joined back to their rows.
+    """
     return f"""
-    SELECT ns, id, max(n) AS links, arg_max(other, n) AS other_ns FROM (
-      SELECT a.ns, a.id, b.ns AS other, count(DISTINCT b.id) AS n
-      FROM {raw} a JOIN {raw} b ON a.rk = b.rk AND a.ns <> b.ns
-      WHERE a.blocked IS NULL AND b.blocked IS NULL GROUP BY a.ns, a.id, b.ns
-    ) WHERE n > {int(limit)} GROUP BY ns, id"""
+    WITH suspect AS (SELECT node FROM {nodes} WHERE n * {int(per_row)} > {int(limit)}),
+    linked AS (
+      SELECT a.node, b.ns AS other, count(DISTINCT b.node) AS links
+      FROM (SELECT rk, node, ns FROM {coded} SEMI JOIN suspect USING (node)) a
+      JOIN {coded} b ON a.rk = b.rk AND a.ns <> b.ns GROUP BY a.node, b.ns
+    )
+    SELECT n.ns, n.id, h.links, h.other_ns FROM (
+      SELECT node, max(links) AS links, arg_max(other, links) AS other_ns
+      FROM linked WHERE links > {int(limit)} GROUP BY node
+    ) h JOIN {nodes} n USING (node)"""
+
+
+def _per_row(config: UnifyConfig, definition: IdDefinition) -> int:
+    """The most key columns one source table maps to one merge key (at least 1)."""
+    counts = [
+        sum(1 for other in table.key_columns if other.key == kc.key)
+        for _, table in config.id_tables(definition)
+        for kc in table.key_columns
+        if kc.key in definition.merge_by_keys
+    ]
+    return max(counts, default=1)
 
 
 def _apply_guards(
@@ -136,16 +155,17 @@ def _apply_guards(
     keys: Sequence[str],
     guards: Guards,
     known_hubs: Sequence[tuple[int, str]],
+    per_row: int,
 ) -> None:
-    """Write ``{prefix}_pairs`` without blocked and hub values, and ``{prefix}_excluded`` listing them."""
-    hubs = f"{prefix}_hubs"
+    """Drop hub values from ``{prefix}_pairs``; ``{prefix}_excluded`` lists them and the blocked ones."""
+    hubs, pairs, nodes = f"{prefix}_hubs", f"{prefix}_pairs", f"{prefix}_nodes"
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {hubs} (ns INTEGER, id VARCHAR, links BIGINT, other_ns INTEGER)"
     )
     if known_hubs:
         con.executemany(f"INSERT INTO {hubs} VALUES (?, ?, NULL, NULL)", list(known_hubs))
     if guards.hub_limit is not None:
-        con.execute(f"INSERT INTO {hubs} {_hubs_sql(raw, guards.hub_limit)}")
+        con.execute(f"INSERT INTO {hubs} {_hubs_sql(pairs, nodes, guards.hub_limit, per_row)}")
     names = "[" + ", ".join(literal(k) for k in keys) + "]"
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE {prefix}_excluded AS
@@ -161,29 +181,45 @@ def _apply_guards(
         GROUP BY h.ns, h.id"""
     )
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {prefix}_pairs AS SELECT rk, table_id, pos, id, ns, t FROM {raw} r "
-        f"WHERE blocked IS NULL AND NOT EXISTS (SELECT 1 FROM {hubs} h WHERE h.ns = r.ns AND h.id = r.id)"
+        f"DELETE FROM {pairs} WHERE node IN "
+        f"(SELECT n.node FROM {hubs} h JOIN {nodes} n ON n.ns = h.ns AND n.id = h.id)"
     )
     con.execute(f"DROP TABLE {hubs}")
 
 
-def graph_from_pairs_sql(pairs: str, processed_at: int) -> str:
-    """TD's loop_0: each value follows its row's leader; aggregates are per follower."""
-    return f"""
-    WITH lead AS (
-      SELECT rk, arg_min(id, pos) AS leader_id, arg_min(ns, pos) AS leader_ns FROM {pairs} GROUP BY rk
-    ), follower AS (
-      SELECT id, ns, min(t) AS first_seen, max(t) AS last_seen,
-             list_sort(list_distinct(list(table_id::BIGINT))) AS table_ids
-      FROM {pairs} GROUP BY id, ns
-    ), edge AS (
-      SELECT DISTINCT p.id, p.ns, l.leader_id, l.leader_ns FROM {pairs} p JOIN lead l USING (rk)
+def _code_values(
+    con: duckdb.DuckDBPyConnection, raw: str, prefix: str, previous: str | None
+) -> None:
+    """Number the values (``{prefix}_nodes``); ``{prefix}_pairs``: the unblocked values, coded."""
+    values = f"(SELECT ns, id FROM {raw} WHERE blocked IS NULL)"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {prefix}_nodes AS {nodes_sql(values, previous)}")
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE {prefix}_pairs AS
+        SELECT r.rk, r.table_id, r.pos, n.node, n.ns, r.t
+        FROM {raw} r JOIN {prefix}_nodes n ON n.ns = r.ns AND n.id = r.id WHERE r.blocked IS NULL"""
     )
-    SELECT e.id AS follower_id, e.ns::BIGINT AS follower_ns, e.leader_id, e.leader_ns::BIGINT AS leader_ns,
-           f.first_seen AS follower_first_seen_at, f.last_seen AS follower_last_seen_at,
-           f.table_ids AS follower_source_table_ids,
-           {int(processed_at)}::BIGINT AS follower_last_processed_at
-    FROM edge e JOIN follower f USING (id, ns)"""
+
+
+def _build_graph(
+    con: duckdb.DuckDBPyConnection, prefix: str, processed_at: int, previous: str | None
+) -> CodedGraph:
+    """loop_0 from ``{prefix}_pairs``: the new rows' edges and followers, merged with the previous
+    graph's when there is one."""
+    pairs, nodes = f"{prefix}_pairs", f"{prefix}_nodes"
+    edges, followers = f"{prefix}_edges", f"{prefix}_followers"
+    delta_edges = f"{prefix}_delta_edges" if previous else edges
+    delta_followers = f"{prefix}_delta_followers" if previous else followers
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {delta_edges} AS {edges_sql(pairs)}")
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {delta_followers} AS {followers_sql(pairs, processed_at)}"
+    )
+    if previous:
+        merged = merged_edges_sql(delta_edges, previous, nodes)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {edges} AS {merged}")
+        merged = merged_followers_sql(delta_followers, previous, nodes)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {followers} AS {merged}")
+    con.execute(f"DROP TABLE {pairs}")
+    return CodedGraph(nodes, edges, followers, delta_edges, delta_followers, previous)
 
 
 def extract_graph(
@@ -196,11 +232,13 @@ def extract_graph(
     prefix: str,
     delta: Mapping[str, str] | None = None,
     known_hubs: Sequence[tuple[int, str]] = (),
+    previous: str | None = None,
 ) -> Extraction:
-    """Build temp tables ``{prefix}_pairs``, ``{prefix}_excluded`` and ``{prefix}_loop_0``.
+    """Build loop_0 (``cdpo.unify.coding``) and ``{prefix}_excluded`` as temp tables.
 
     ``delta`` maps a table alias to a WHERE clause selecting its new rows (incremental runs);
-    ``known_hubs`` are (ns, value) excluded by a previous run, kept excluded.
+    ``known_hubs`` are (ns, value) excluded by a previous run, kept excluded; ``previous`` is the
+    previous ``{id}_graph`` the new rows are merged into.
     """
     selects = []
     for table_id, table in config.id_tables(definition):
@@ -209,10 +247,12 @@ def extract_graph(
         sql = _table_pairs_sql(config, definition, table_id, table, guards, where)
         if sql:
             selects.append(sql)
-    raw, pairs, graph = f"{prefix}_raw", f"{prefix}_pairs", f"{prefix}_loop_0"
+    raw = f"{prefix}_raw"
     con.execute(f"CREATE OR REPLACE TEMP TABLE {raw} AS {' UNION ALL '.join(selects) or _NO_ROWS}")
     rows = con.execute(f"SELECT count(DISTINCT rk) FROM {raw}").fetchone()[0]  # type: ignore[index]
-    _apply_guards(con, raw, prefix, definition.merge_by_keys, guards, known_hubs)
+    _code_values(con, raw, prefix, previous)
+    per_row = _per_row(config, definition)
+    _apply_guards(con, raw, prefix, definition.merge_by_keys, guards, known_hubs, per_row)
     excluded = [
         ExcludedValue(*row)
         for row in con.execute(
@@ -221,7 +261,5 @@ def extract_graph(
         ).fetchall()
     ]
     con.execute(f"DROP TABLE {raw}")
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {graph} AS {graph_from_pairs_sql(pairs, processed_at)}"
-    )
+    graph = _build_graph(con, prefix, processed_at, previous)
     return Extraction(graph, f"{prefix}_excluded", rows, excluded)

@@ -13,17 +13,11 @@ from __future__ import annotations
 import duckdb
 
 from cdpo.unify.config import UnifyConfig
-from cdpo.unify.extract import GRAPH_COLUMNS, table_columns
+from cdpo.unify.extract import table_columns
 from cdpo.unify.names import literal, qualified, quote
 from cdpo.unify.swap import table_exists
 
-__all__ = [
-    "WATERMARKS",
-    "delta_filters",
-    "merge_previous_graph_sql",
-    "previous_graph",
-    "watermarks_sql",
-]
+__all__ = ["WATERMARKS", "delta_filters", "previous_graph", "watermarks_sql"]
 
 WATERMARKS = "unification_watermarks"
 
@@ -82,12 +76,6 @@ def watermarks_sql(
             )
     empty = "SELECT NULL::VARCHAR table_name, NULL::VARCHAR column_name, NULL::VARCHAR max_value, NULL::VARCHAR column_type WHERE false"
     return " UNION ALL ".join(selects) or empty
-
-
-def merge_previous_graph_sql(previous_graph: str, delta_graph: str) -> str:
-    """loop_0 of an incremental run: the previous ``{id}_graph`` plus the new rows' graph."""
-    columns = ", ".join(GRAPH_COLUMNS)
-    return f"SELECT {columns} FROM {previous_graph} UNION ALL SELECT {columns} FROM {delta_graph}"
 
 
 def previous_graph(con: duckdb.DuckDBPyConnection, schema: str, id_name: str) -> str | None:

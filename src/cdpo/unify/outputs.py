@@ -23,19 +23,18 @@ __all__ = [
 ]
 
 
-def graph_sql(final: str, loop_0: str) -> str:
-    """``{id}_graph``: the converged edges with each follower's aggregates from loop_0."""
+def graph_sql(final: str, followers: str, nodes: str) -> str:
+    """``{id}_graph``: the converged edges with each follower's aggregates, ids back as text.
+
+    ``final`` and ``followers`` are coded (``cdpo.unify.coding``); ``nodes`` maps codes to text.
+    """
     return f"""
-    SELECT f.follower_id, f.follower_ns::BIGINT AS follower_ns, f.leader_id, f.leader_ns::BIGINT AS leader_ns,
-           a.follower_first_seen_at, a.follower_last_seen_at, a.follower_source_table_ids,
-           a.follower_last_processed_at
-    FROM {final} f JOIN (
-      SELECT follower_id, follower_ns, min(follower_first_seen_at) AS follower_first_seen_at,
-             max(follower_last_seen_at) AS follower_last_seen_at,
-             list_sort(list_distinct(flatten(list(follower_source_table_ids)))) AS follower_source_table_ids,
-             max(follower_last_processed_at) AS follower_last_processed_at
-      FROM {loop_0} GROUP BY follower_id, follower_ns
-    ) a USING (follower_id, follower_ns)"""
+    SELECT fn.id AS follower_id, f.follower_ns::BIGINT AS follower_ns, ln.id AS leader_id,
+           f.leader_ns::BIGINT AS leader_ns, a.first_seen AS follower_first_seen_at,
+           a.last_seen AS follower_last_seen_at, a.table_ids AS follower_source_table_ids,
+           a.processed_at AS follower_last_processed_at
+    FROM {final} f JOIN {followers} a ON a.node = f.follower_id
+    JOIN {nodes} fn ON fn.node = f.follower_id JOIN {nodes} ln ON ln.node = f.leader_id"""
 
 
 def lookup_sql(graph: str, id_of_leader: str, kind: str) -> str:
@@ -77,34 +76,45 @@ def _from_table(tables: str, tid: str) -> str:
     return f"coalesce((SELECT table_name FROM {tables} t WHERE t.table_id = {tid}), '*')"
 
 
-def source_key_stats_sql(loop_0: str, tables: str, keys: Sequence[str], run_time: int) -> str:
-    """``{id}_source_key_stats``: distinct leaders and followers per key, per source table and '*'."""
+def source_key_stats_sql(
+    edges: str, followers: str, tables: str, keys: Sequence[str], run_time: int
+) -> str:
+    """``{id}_source_key_stats``: distinct leaders and followers per key, per source table and '*'.
+
+    Over loop_0 (coded ``edges`` and ``followers``): a follower counts in each table it was seen
+    in, a leader in each table one of its followers was seen in.
+    """
     counts = ", ".join(
-        f"count(*) FILTER (WHERE follower_ns = {ns}) AS {quote('distinct_' + k)}"
+        f"count(*) FILTER (WHERE ns = {ns}) AS {quote('distinct_' + k)}"
         for ns, k in enumerate(keys, 1)
     )
     return f"""
-    WITH s AS (
-      SELECT follower_id, follower_ns, leader_id, leader_ns, unnest(follower_source_table_ids) AS tid
-      FROM {loop_0}
-      UNION ALL SELECT follower_id, follower_ns, leader_id, leader_ns, NULL FROM {loop_0}
-    ), leaders AS (
-      SELECT tid, count(*) AS total_distinct
-      FROM (SELECT DISTINCT tid, leader_id, leader_ns FROM s) GROUP BY tid
-    ), followers AS (
-      SELECT tid, {counts} FROM (SELECT DISTINCT tid, follower_id, follower_ns FROM s) GROUP BY tid
+    WITH seen AS (SELECT node, ns, unnest(table_ids) AS tid FROM {followers}),
+    leaders AS (
+      SELECT tid, count(*) AS total_distinct FROM (
+        SELECT DISTINCT s.tid, e.leader_id FROM {edges} e JOIN seen s ON s.node = e.follower_id
+      ) GROUP BY tid
+      UNION ALL SELECT NULL, count(DISTINCT leader_id) FROM {edges}
+    ), followed AS (
+      SELECT tid, {counts} FROM seen GROUP BY tid
+      UNION ALL SELECT NULL, {counts} FROM {followers}
     )
     SELECT {_from_table(tables, "l.tid")} AS from_table, l.total_distinct, f.* EXCLUDE (tid),
            {int(run_time)}::BIGINT AS time
-    FROM leaders l JOIN followers f ON f.tid IS NOT DISTINCT FROM l.tid
+    FROM leaders l JOIN followed f ON f.tid IS NOT DISTINCT FROM l.tid
     ORDER BY l.tid NULLS FIRST"""
 
 
-def result_key_stats_sql(graph: str, tables: str, keys: Sequence[str], run_time: int) -> str:
-    """``{id}_result_key_stats``: profiles per table, profiles with each key, ids-per-profile histograms."""
+def result_key_stats_sql(
+    final: str, followers: str, tables: str, keys: Sequence[str], run_time: int
+) -> str:
+    """``{id}_result_key_stats``: profiles per table, profiles with each key, ids-per-profile histograms.
+
+    Over the converged graph (coded ``final`` and ``followers``); a profile is its leader.
+    """
     # (follower, leader) rows of the graph are unique, so count(*) counts distinct ids.
     per_key = ", ".join(
-        f"count(*) FILTER (WHERE follower_ns = {ns}) AS n{ns}" for ns in range(1, len(keys) + 1)
+        f"count(*) FILTER (WHERE ns = {ns}) AS n{ns}" for ns in range(1, len(keys) + 1)
     )
     hist_ctes = "".join(
         f""", h{ns} AS (
@@ -123,13 +133,16 @@ def result_key_stats_sql(graph: str, tables: str, keys: Sequence[str], run_time:
         f"LEFT JOIN h{ns} ON h{ns}.tid IS NOT DISTINCT FROM s.tid" for ns in range(1, len(keys) + 1)
     )
     return f"""
-    WITH per AS (
-      SELECT leader_id, leader_ns, {per_key},
-             list_distinct(flatten(list(follower_source_table_ids))) AS tids
-      FROM {graph} GROUP BY leader_id, leader_ns
+    WITH g AS (
+      SELECT f.leader_id AS leader, a.ns, a.table_ids
+      FROM {final} f JOIN {followers} a ON a.node = f.follower_id
+    ), per AS (
+      SELECT leader, {per_key} FROM g GROUP BY leader
+    ), seen AS (
+      SELECT DISTINCT leader, tid FROM (SELECT leader, unnest(table_ids) AS tid FROM g)
     ), s AS (
-      SELECT per.* EXCLUDE (tids), unnest(tids) AS tid FROM per
-      UNION ALL SELECT per.* EXCLUDE (tids), NULL FROM per
+      SELECT per.*, seen.tid FROM per JOIN seen USING (leader)
+      UNION ALL SELECT per.*, NULL FROM per
     ){hist_ctes}
     SELECT {_from_table(tables, "s.tid")} AS from_table, count(*) AS total_distinct, {with_cols}, {hist_cols},
            {int(run_time)}::BIGINT AS time

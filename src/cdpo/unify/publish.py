@@ -44,7 +44,13 @@ def stage_enriched(
     out: dict[str, str] = {}
     for table in cfg.tables:
         ids = [
-            IdColumn(d.name, staging.tmp(f"{d.name}_lookup"), _kind(p), tuple(d.merge_by_keys))
+            IdColumn(
+                d.name,
+                staging.tmp(f"{d.name}_lookup"),
+                _kind(p),
+                tuple(d.merge_by_keys),
+                unique=d.do_not_merge_key is None,
+            )
             for d, p in selected
             if table.alias in {t.alias for _, t in cfg.id_tables(d)}
         ]

@@ -19,8 +19,9 @@ def _text(column: str) -> str:
 
 def _blocked_sql(value: str, patterns: tuple[str, ...]) -> str:
     """TRUE when ``value`` matches a junk pattern; case-insensitive, partial match as Presto's
-    ``regexp_like`` (spec §3.10)."""
-    return " OR ".join(f"regexp_like({value}, {quote_literal('(?i)' + p)})" for p in patterns)
+    ``regexp_like`` (spec §3.10). One regex of alternatives: each value is scanned once."""
+    alternatives = patterns[0] if len(patterns) == 1 else "|".join(f"(?:{p})" for p in patterns)
+    return f"regexp_like({value}, {quote_literal('(?i)' + alternatives)})"
 
 
 def _kept_sql(model: UnificationModel, column: str, key: str) -> str:
@@ -60,10 +61,11 @@ def exclusions_sql(model: UnificationModel) -> str:
             whens = " ".join(
                 f"WHEN regexp_like({value}, {quote_literal('(?i)' + p)}) THEN {quote_literal(p)}"
                 for p in patterns
-            )
+            )  # which pattern, asked only of the few values one of them matches
             parts.append(
                 f"SELECT {quote_literal(key)} AS key_name, {value} AS key_value, "
-                f"CASE {whens} END AS pattern, {quote_literal(table.name)} AS source_table, "
+                f"CASE WHEN {_blocked_sql(value, patterns)} THEN CASE {whens} END END AS pattern, "
+                f"{quote_literal(table.name)} AS source_table, "
                 f"{quote_literal(column)} AS source_column FROM {table.qualified}"
             )
     if not parts:

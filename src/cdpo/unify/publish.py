@@ -14,9 +14,10 @@ import duckdb
 
 from cdpo.errors import ConfigError, NotFoundError
 from cdpo.unify.config import IdDefinition, SourceColumn, UnifyConfig
-from cdpo.unify.enrich import IdColumn, enriched_sql, master_sql
+from cdpo.unify.enrich import IdColumn, enriched_sql
 from cdpo.unify.extract import table_columns
 from cdpo.unify.guards import Guards
+from cdpo.unify.masters import attribute_type_sql, master_sql
 from cdpo.unify.names import literal, qualified
 from cdpo.unify.swap import Staging, table_exists
 
@@ -87,8 +88,16 @@ def stage_masters(
             for si, source in enumerate(attr.source_columns):
                 field = f"master_tables[{mi}].attributes[{ai}].source_columns[{si}]"
                 _check_source(con, enriched, master.id_name, attr.name, source, field)
+        types = {
+            attr.name: con.execute(f"DESCRIBE {attribute_type_sql(attr, enriched)}").fetchall()[0][
+                1
+            ]
+            for attr in master.attributes
+            if attr.array_elements is None
+        }
         lookup = staging.tmp(f"{master.id_name}_lookup")
-        staging.stage(master.name, master_sql(master, lookup, _kind(run[master.id_name]), enriched))
+        kind = _kind(run[master.id_name])
+        staging.stage(master.name, master_sql(master, lookup, kind, enriched, types))
 
 
 def _check_source(

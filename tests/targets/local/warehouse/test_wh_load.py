@@ -328,3 +328,11 @@ def test_bad_replay_mappings(wh: Warehouse, tmp_path: Path, text: str, message: 
 def test_missing_replay_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="replay mapping file not found"):
         load_replay_mapping(tmp_path / "absent.yml")
+
+
+def test_a_changed_replay_mapping_is_read_again(tmp_path: Path) -> None:
+    mapping = _write(tmp_path / "replay.yml", "tables:\n  '*.a':\n    files: [a.csv]\n")
+    assert set(load_replay_mapping(mapping).tables) == {"*.a"}
+    assert load_replay_mapping(mapping) is load_replay_mapping(mapping)  # parsed once
+    _write(mapping, "tables:\n  '*.b':\n    files: [b.csv]\n  '*.c':\n    files: [c.csv]\n")
+    assert set(load_replay_mapping(mapping).tables) == {"*.b", "*.c"}

@@ -19,6 +19,7 @@ table to local files. Example (paths relative to the YAML file)::
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -145,10 +146,23 @@ def _is_name(value: str) -> bool:
 def load_replay_mapping(path: str | Path) -> ReplayMapping:
     """Read and validate a replay mapping file.
 
+    Every ``td_load>`` of a monthly history batch asks for the same file: it is parsed again only
+    when its size or modification time changed.
+
     Raises:
         ConfigError: the file is missing, not YAML, or has a bad field (file, line and field named).
     """
     path = Path(path)
+    try:
+        stat = path.stat()
+    except FileNotFoundError as exc:
+        raise ConfigError("replay mapping file not found", file=path) from exc
+    return _parse_mapping(path, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=8)
+def _parse_mapping(path: Path, mtime_ns: int, size: int) -> ReplayMapping:
+    """The mapping in ``path``; ``mtime_ns`` and ``size`` are only the cache key."""
     try:
         data: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:

@@ -331,8 +331,8 @@ def test_missing_replay_file(tmp_path: Path) -> None:
 
 
 def test_a_changed_replay_mapping_is_read_again(tmp_path: Path) -> None:
-    mapping = _write(tmp_path / "replay.yml", "tables:\n  '*.a':\n    files: [a.csv]\n")
-    assert set(load_replay_mapping(mapping).tables) == {"*.a"}
+    mapping = _write(tmp_path / "replay.yml", "tables:\n  '*.aaa':\n    files: [a.csv]\n")
+    assert set(load_replay_mapping(mapping).tables) == {"*.aaa"}
     assert load_replay_mapping(mapping) is load_replay_mapping(mapping)  # parsed once
-    _write(mapping, "tables:\n  '*.b':\n    files: [b.csv]\n  '*.c':\n    files: [c.csv]\n")
-    assert set(load_replay_mapping(mapping).tables) == {"*.b", "*.c"}
+    _write(mapping, "tables:\n  '*.bbb':\n    files: [b.csv]\n  '*.ccc':\n    files: [c.csv]\n")
+    assert set(load_replay_mapping(mapping).tables) == {"*.bbb", "*.ccc"}

@@ -22,8 +22,9 @@ reused), then ``unify()`` runs on the unification input it staged (the prep tabl
 fast engine and with TD's SQL loop, one after the other on the same warehouse. Printed: seconds per
 engine, every output table with its rows, and precision/recall of the merges against the data
 set's truth file (each staged row gets its id through the project's own enrichment query).
+``--statements N`` also prints, per engine, the N slowest SQL statements of the run.
 
-    .venv/bin/python benchmarks/unify.py --demo medium --workdir /tmp/cdpo-medium
+    .venv/bin/python benchmarks/unify.py --demo medium --workdir /tmp/cdpo-medium --statements 15
 """
 
 from __future__ import annotations
@@ -323,8 +324,30 @@ def score_demo(con: duckdb.DuckDBPyConnection, root: Path, id_name: str) -> dict
     }  # fmt: skip
 
 
-def demo_run(size: str, workdir: Path) -> dict[str, Any]:
-    """Time ``unify()`` per engine on the demo's staged unification input; score each result."""
+class TimedConnection:
+    """A DuckDB connection that times every ``execute``: where a ``unify()`` run spends its time."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con, self.timings = con, []
+
+    def execute(self, sql: str, *args: Any) -> duckdb.DuckDBPyConnection:
+        started = time.perf_counter()
+        result = self.con.execute(sql, *args)
+        self.timings.append((time.perf_counter() - started, " ".join(sql.split())))
+        return result
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.con, name)
+
+    def slowest(self, n: int) -> list[tuple[float, str]]:
+        return [(round(s, 3), sql[:110]) for s, sql in sorted(self.timings, reverse=True)[:n]]
+
+
+def demo_run(size: str, workdir: Path, statements: int = 0) -> dict[str, Any]:
+    """Time ``unify()`` per engine on the demo's staged unification input; score each result.
+
+    With ``statements``, the run's slowest SQL statements per engine are listed too.
+    """
     from cdpo.config import load_pipeline
     from cdpo.unify import Guards, load_unify_config, unify
 
@@ -337,14 +360,16 @@ def demo_run(size: str, workdir: Path) -> dict[str, Any]:
     con = duckdb.connect(str(root / pipeline.local.warehouse))
     for table in config.tables:  # warm the file cache, so the first engine pays no cold reads
         con.execute(f'SELECT * FROM "{table.database}"."{table.table}"').fetchall()
-    seconds, cpu, tables, quality, lookups, runs = {}, {}, {}, {}, {}, {}
+    seconds, cpu, tables, quality, lookups, runs, slowest = {}, {}, {}, {}, {}, {}, {}
     for engine in ("fast", "sql"):
+        timed = TimedConnection(con)
         timer = Timer()
         with timer:
             result = unify(
-                config, con, engine=engine, guards=Guards(),
+                config, timed if statements else con, engine=engine, guards=Guards(),  # type: ignore[arg-type]
                 run_enrichments=masters, run_master_tables=masters,
             )  # fmt: skip
+        slowest[engine] = timed.slowest(statements)
         seconds[engine], cpu[engine] = round(timer.wall, 3), round(timer.cpu, 3)
         runs[engine] = result.id(id_name)
         tables[engine] = _output_rows(con, config.schema_name)
@@ -360,7 +385,7 @@ def demo_run(size: str, workdir: Path) -> dict[str, Any]:
         "source_rows": source_rows, "ids": runs["fast"].ids, "profiles": runs["fast"].profiles,
         "loop_iterations": runs["sql"].iterations, "seconds": seconds, "cpu_seconds": cpu,
         "tables": tables, "same_lookup": lookups["fast"] == lookups["sql"], "quality": quality,
-        "load_average": [round(x, 2) for x in os.getloadavg()],
+        "slowest_statements": slowest, "load_average": [round(x, 2) for x in os.getloadavg()],
     }  # fmt: skip
 
 
@@ -385,6 +410,11 @@ def print_demo(outcome: dict[str, Any]) -> None:
     for table, rows in tables["fast"].items():
         print(f"{table:<58}{rows:>10,}{tables['sql'].get(table, 0):>10,}")
     print(f"same lookup: {outcome['same_lookup']}")
+    for engine, slowest in outcome["slowest_statements"].items():
+        if slowest:
+            print(f"slowest statements ({engine}):")
+            for seconds, sql in slowest:
+                print(f"{seconds:>8.3f}  {sql}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -395,12 +425,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, help="time a whole unify() run on this many rows")
     parser.add_argument("--demo", choices=("small", "medium", "large"), help="time unify() on it")
     parser.add_argument("--workdir", type=Path, help="where --demo runs (reused when complete)")
+    parser.add_argument("--statements", type=int, default=0, help="--demo: list the N slowest")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
     if args.demo:
         with contextlib.ExitStack() as stack:
             workdir = args.workdir or Path(stack.enter_context(tempfile.TemporaryDirectory()))
-            outcome = demo_run(args.demo, workdir.resolve())
+            outcome = demo_run(args.demo, workdir.resolve(), args.statements)
         print(json.dumps(outcome)) if args.json else print_demo(outcome)
         return 0 if outcome["same_lookup"] else 1
     if args.rows:

@@ -101,15 +101,15 @@ def master_sql(
         for rank, source in enumerate(attr.ranked_sources()):
             found = tables.setdefault(source.table, [])
             found.append(f"{_scalar_pick(attr, source)} AS p{ai}_{rank}")
-            picks.append(f"CAST(t_{source.table}.p{ai}_{rank} AS {types[attr.name]})")
+            picks.append(f"CAST({quote('t_' + source.table)}.p{ai}_{rank} AS {types[attr.name]})")
         columns.append(f"coalesce({', '.join(picks)}) AS {quote(attr.name)}")
     for table, picks in tables.items():
         pid = quote(master.id_name)
         ctes.append(
-            f"t_{table} AS (SELECT {pid} AS pid, {', '.join(picks)} FROM {enriched[table]} "
+            f"{quote('t_' + table)} AS (SELECT {pid} AS pid, {', '.join(picks)} FROM {enriched[table]} "
             f"WHERE {pid} IS NOT NULL GROUP BY {pid})"
         )
-    joins = [f"LEFT JOIN t_{t} USING (pid)" for t in tables]
+    joins = [f"LEFT JOIN {quote('t_' + t)} USING (pid)" for t in tables]
     joins += [
         f"LEFT JOIN a{ai} USING (pid)" for ai, a in enumerate(master.attributes) if a.array_elements
     ]

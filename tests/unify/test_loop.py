@@ -65,6 +65,10 @@ def test_do_not_merge_key_keeps_members_apart_as_td_documents(
          ("c@ex.com", canonical_id("c@ex.com", 2))],
         key=repr,
     )  # fmt: skip
+    # Rows find their profile through member_id first; a@ex.com alone would give the smaller id.
+    enriched = rows(con, "SELECT time, person_id FROM cdp_unification_ex4.enriched_site_aaa")
+    c = canonical_id("c@ex.com", 2)
+    assert enriched == [(1, m1), (2, m2), (3, m3), (4, m3), (5, c), (6, c)]
 
 
 def test_with_td_masks_the_lookup_is_the_one_td_published(con: duckdb.DuckDBPyConnection) -> None:

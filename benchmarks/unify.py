@@ -1,10 +1,11 @@
 """Connected components at identity-graph scale: cdpo's fast path against its peers, same edges.
 
 Builds one random graph (uniform random edges, as in reference/dependencies-measured.md §5), then
-times, in one process: cdpo's partition (``cdpo.unify.label_components``: ids dictionary-encoded in
-DuckDB, components with scipy, labels written back to DuckDB), scipy's ``connected_components`` on
+times, in one process: cdpo's partition (``cdpo.unify.label_components``: ids dictionary-encoded by
+pyarrow, components with scipy, labels written back to DuckDB), scipy's ``connected_components`` on
 the bare integer arrays, Splink's ``cluster_pairwise_predictions_at_threshold`` (DuckDB SQL;
-``pip install -e '.[bench]'``) and networkx (skipped above 2M nodes). Every partition is reduced to
+``pip install -e '.[bench]'``) and networkx (skipped above 2M nodes), each ``--repeat`` times
+(default 3; the fastest run counts, as timeit does). Every partition is reduced to
 "smallest node of my component" per node and compared. The machine's load average and CPU seconds
 are printed too: on a shared machine wall time depends on the neighbours.
 
@@ -155,6 +156,24 @@ def _import_everything() -> None:
             importlib.import_module(module)
 
 
+def _best_of(
+    method: Callable[[np.ndarray, np.ndarray, int, Timer], Partition],
+    src: np.ndarray,
+    dst: np.ndarray,
+    args: argparse.Namespace,
+) -> tuple[np.ndarray, float, float]:
+    """The partition, and the fastest of ``--repeat`` runs (wall, its CPU): the first run of a
+    method in a process pays for memory the later ones reuse, whichever method runs first."""
+    best: tuple[float, float] | None = None
+    for _ in range(args.repeat):
+        timer = Timer()
+        partition = smallest_member(*method(src, dst, args.nodes, timer))
+        if best is None or timer.wall < best[0]:
+            best = (timer.wall, timer.cpu)
+    assert best is not None
+    return partition, round(best[0], 3), round(best[1], 3)
+
+
 def measure(args: argparse.Namespace) -> dict[str, Any]:
     _import_everything()
     src, dst = random_graph(args.nodes, args.edges, args.seed)
@@ -165,10 +184,8 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         if name == "networkx" and args.nodes > NETWORKX_MAX_NODES:
             seconds[name] = cpu[name] = None
             continue
-        timer = Timer()
         try:
-            partitions[name] = smallest_member(*method(src, dst, args.nodes, timer))
-            seconds[name], cpu[name] = round(timer.wall, 3), round(timer.cpu, 3)
+            partitions[name], seconds[name], cpu[name] = _best_of(method, src, dst, args)
         except ImportError as exc:
             print(f"{name}: skipped ({exc}); pip install -e '.[bench]'", file=sys.stderr)
             seconds[name] = cpu[name] = None
@@ -177,6 +194,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "nodes": args.nodes,
         "edges": args.edges,
+        "repeat": args.repeat,
         "seconds": seconds,
         "cpu_seconds": cpu,
         "same_partition": same,
@@ -422,6 +440,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--nodes", type=int, default=200_000)
     parser.add_argument("--edges", type=int, default=300_000)
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--repeat", type=int, default=3, help="runs per method; the fastest counts")
     parser.add_argument("--rows", type=int, help="time a whole unify() run on this many rows")
     parser.add_argument("--demo", choices=("small", "medium", "large"), help="time unify() on it")
     parser.add_argument("--workdir", type=Path, help="where --demo runs (reused when complete)")

@@ -87,9 +87,9 @@ def _pipeline_document(dataset: Any, implemented: Sequence[PhaseName]) -> dict[s
         "client": DEMO_CLIENT,
         "target": "local",
         "local": {"replay": f"data/{REPLAY_FILE}"},
-        "orchestration": {
-            "poll_initial_seconds": 0.2,
-            "poll_max_seconds": 2,
+        "orchestration": {  # a local poll is one SQLite read: follow attempts closely
+            "poll_initial_seconds": 0.1,
+            "poll_max_seconds": 0.5,
             "on_warning": "proceed",
         },
     }

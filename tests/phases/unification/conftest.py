@@ -3,7 +3,7 @@ and run it on the local Digdag runtime (real DuckDB), as the orchestrator would.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +14,7 @@ from cdpo.phases.unification import UnificationPhase
 from cdpo.targets.local import LocalTarget
 
 from ..ingestion.helpers import write_pipeline
-from ..tables import create_table
+from ..tables import create_table, run
 
 STG, CONFIG, OUT = "northwind_stg", "northwind_config", "cdp_unification_northwind"
 T0 = 1704067200
@@ -101,3 +101,18 @@ def context(tmp_path: Path, target: LocalTarget, **unification: Any) -> PhaseCon
 
 def generate(tmp_path: Path, target: LocalTarget, **unification: Any) -> GeneratedProject:
     return UnificationPhase().generate(context(tmp_path, target, **unification))
+
+
+def unify_once(
+    root: Path, fill: Callable[[LocalTarget], object], **unification: Any
+) -> tuple[LocalTarget, GeneratedProject]:
+    """A local target whose staged tables ``fill`` writes, unified once by the generated project."""
+    local = LocalTarget(root / "target")
+    for database in (STG, CONFIG, OUT):
+        local.create_database(database)
+    fill(local)
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("TD_API_KEY", "1/" + "0" * 40)
+        project = generate(root, local, **unification)
+        run(local, project)
+    return local, project

@@ -15,7 +15,18 @@ from cdpo.targets.local import LocalTarget
 
 from ..ingestion.helpers import write_pipeline
 from ..tables import rows, run
-from .conftest import CONFIG, OUT, STG, T0, U1, U3, generate, retail_tables, section
+from .conftest import (
+    CONFIG,
+    OUT,
+    STG,
+    T0,
+    U1,
+    U3,
+    generate,
+    retail_tables,
+    section,
+    unify_once,
+)
 
 
 def _write_truth(path: Path) -> None:
@@ -47,15 +58,7 @@ def _validate(tmp_path: Path, target: LocalTarget, project, **overrides):
 @pytest.fixture(scope="module")
 def unified(tmp_path_factory: pytest.TempPathFactory):
     """The retail tables unified once (canonical ids, full refresh), shared by the module."""
-    root = tmp_path_factory.mktemp("unified")
-    local = LocalTarget(root / "target")
-    for database in (STG, CONFIG, OUT):
-        local.create_database(database)
-    retail_tables(local)
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("TD_API_KEY", "1/" + "0" * 40)
-        project = generate(root, local)
-        run(local, project)
+    local, project = unify_once(tmp_path_factory.mktemp("unified"), retail_tables)
     yield local, project
     local.close()
 

@@ -16,7 +16,7 @@ from cdpo.targets.local import LocalTarget
 
 from ..ingestion.helpers import write_pipeline
 from ..tables import rows, run
-from .conftest import CONFIG, OUT, STG, T0, generate, make_table
+from .conftest import OUT, STG, T0, generate, make_table, unify_once
 
 PEOPLE = (
     "customer_id VARCHAR, email_std VARCHAR, first_name VARCHAR, last_name VARCHAR, time BIGINT"
@@ -222,15 +222,7 @@ def _ids(target: LocalTarget) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def golden(tmp_path_factory: pytest.TempPathFactory):
     """The family unified once with do_not_merge_key and the golden master table."""
-    root = tmp_path_factory.mktemp("golden")
-    local = LocalTarget(root / "target")
-    for database in (STG, CONFIG, OUT):
-        local.create_database(database)
-    _family(local)
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("TD_API_KEY", "1/" + "0" * 40)
-        project = generate(root, local, **_family_section())
-        run(local, project)
+    local, project = unify_once(tmp_path_factory.mktemp("golden"), _family, **_family_section())
     yield local, project
     local.close()
 

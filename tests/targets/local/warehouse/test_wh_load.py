@@ -267,6 +267,22 @@ def test_bad_column_name_in_a_file(wh: Warehouse, tmp_path: Path) -> None:
         run_td_load(wh, _file_config(str(tmp_path / "bad")), database="client_src", table="bad_t")
 
 
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        ("broken.jsonl", '{"id": 1}\n{not json\n', "Malformed JSON"),
+        ("broken.csv", 'a\n"x\n', "CSV"),
+    ],
+)
+def test_a_file_that_cannot_be_parsed_is_a_workflow_error(
+    wh: Warehouse, tmp_path: Path, name: str, text: str, message: str
+) -> None:
+    _write(tmp_path / name, text)
+    with pytest.raises(WorkflowError, match=message):
+        run_td_load(wh, _file_config(str(tmp_path / name)), database="client_src", table="broken")
+    assert all("broken" not in str(key) for key in wh.file_tables)  # nothing cached
+
+
 def test_unparseable_time_column_names_the_value(wh: Warehouse, tmp_path: Path) -> None:
     _write(tmp_path / "t.csv", "id,created\n1,yesterday\n")
     config = _file_config(str(tmp_path / "t.csv"))

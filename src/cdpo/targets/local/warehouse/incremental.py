@@ -36,12 +36,11 @@ class Window:
 
 
 def _kind(wh: Warehouse, rows_sql: str, field: str, sample: str | None) -> str:
-    relation = wh.con.sql(rows_sql)
-    types = dict(zip(relation.columns, relation.types, strict=True))
+    types = dict(wh.columns_of(rows_sql))
     if field not in types:
         raise ConfigError(
             f"incremental field {field!r} is not a column of the loaded files "
-            f"(columns: {', '.join(relation.columns)})",
+            f"(columns: {', '.join(types)})",
             field="incremental_field",
         )
     if types[field].id in NUMERIC_TYPE_IDS:

@@ -169,18 +169,17 @@ def file_rows(wh: Warehouse, source: FileSource) -> str:
     for path in source.files:
         if not path.is_file():
             raise ConfigError(f"file not found: {path}", field=source.origin)
-    key = (source, tuple((p.stat().st_mtime_ns, p.stat().st_size) for p in source.files))
+    stats = (path.stat() for path in source.files)
+    key = (source, tuple((stat.st_mtime_ns, stat.st_size) for stat in stats))
     cache = wh.file_tables
     if key in cache:
         cache.move_to_end(key)
         return cache[key]
     reader, params = _read_sql(source)
-    relation = wh.con.sql(f"SELECT * FROM {reader}", params=params)
-    for name in relation.columns:
+    columns = wh.columns_of(f"SELECT * FROM {reader}", params)
+    for name, _ in columns:
         valid_column(name, field=f"{source.origin}: a column of {source.files[0].name}")
-    select = ", ".join(
-        _storage_expr(c, t) for c, t in zip(relation.columns, relation.types, strict=True)
-    )
+    select = ", ".join(_storage_expr(name, dtype) for name, dtype in columns)
     if not cache:  # a database of its own, so no TD database lists the parsed files
         wh.run(f"ATTACH IF NOT EXISTS ':memory:' AS {_FILES_DB}")
     name = f"{_FILES_DB}.main.{quote('t_' + uuid.uuid4().hex[:12])}"

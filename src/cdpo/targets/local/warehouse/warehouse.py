@@ -197,6 +197,17 @@ class Warehouse:
         except duckdb.Error as exc:
             raise WorkflowError(f"SQL error: {exc}\nin statement:\n{statement}") from exc
 
+    def columns_of(self, query: str, params: Sequence[Any] | None = None) -> list[tuple[str, Any]]:
+        """``(name, DuckDB type)`` of each column ``query`` yields, without running it; a DuckDB
+        error (a file that cannot be parsed, a column that does not exist) becomes a ``WorkflowError``."""
+        import duckdb
+
+        try:
+            relation = self.con.sql(query, params=params)
+        except duckdb.Error as exc:
+            raise WorkflowError(f"SQL error: {exc}\nin statement:\n{query}") from exc
+        return list(zip(relation.columns, relation.types, strict=True))
+
     def first(self, statement: str, params: Sequence[Any] | None = None) -> tuple[Any, ...] | None:
         """The first row of one DuckDB statement, or None when it returns no row."""
         rows = self.run(statement, params).rows

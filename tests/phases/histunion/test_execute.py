@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from cdpo.phases.base import CheckStatus, PhaseContext
 from cdpo.phases.histunion import HistUnionPhase
 from cdpo.targets.base import AttemptStatus
@@ -112,6 +114,26 @@ def test_incremental_rows_already_in_history_are_not_doubled(
     Steps(target, project.directory, "orders").run()
     assert target.query(f"SELECT id FROM {SRC}.orders_histunion ORDER BY id").rows == ((1,), (2,))
     assert _statuses(phase, context, project)["union_rows"] is CheckStatus.PASS
+
+
+@pytest.mark.parametrize("full_load", [False, True])
+def test_increments_subtract_history_copy_for_copy_at_the_same_time(
+    tmp_path: Path, target: LocalTarget, full_load: bool
+) -> None:
+    """EXCEPT ALL is a multiset difference, and only rows sharing a time can be identical."""
+    make_table(target, "orders", "id BIGINT, time BIGINT", [(1, 100)] * 3 + [(2, 100), (3, 300)])
+    make_table(target, "orders_hist", "id BIGINT, time BIGINT", [(1, 100)] * 2 + [(3, 200)])
+    pipeline = write_pipeline(
+        tmp_path, hist_union={"tables": ["orders"], "full_load": ["orders"] if full_load else []}
+    )
+    phase, context = HistUnionPhase(), PhaseContext(pipeline, target, tmp_path)
+    project = phase.generate(context)
+    target.push(project.directory, project.project)
+    for _ in range(2):  # the second run finds nothing new
+        assert target.run(project.project, "hist_union_runner").status is AttemptStatus.SUCCESS
+    rows = target.query(f"SELECT id, time FROM {SRC}.orders_histunion ORDER BY time, id").rows
+    assert rows == ((1, 100), (1, 100), (1, 100), (2, 100), (3, 200), (3, 300))
+    assert {r.status for r in phase.validate(context, project)} == {CheckStatus.PASS}
 
 
 def test_the_generated_workflow_runs_and_reruns_on_the_local_runtime(

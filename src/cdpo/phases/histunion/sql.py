@@ -53,10 +53,6 @@ def add_column_sql(table: UnionTable, column: str, type_: str) -> str:
 
 def table_sql(table: UnionTable, alignment: Alignment, lookup_database: str) -> dict[str, str]:
     """``queries/…`` file → SQL text for ``table``: bounds, the insert (or rebuild), watermark."""
-    target_window = (
-        "(time > ${td.last_results.hist_lo} AND time <= ${td.last_results.hist_hi}) "
-        "OR (time > ${td.last_results.inc_lo} AND time <= ${td.last_results.inc_hi})"
-    )
     context = {
         "hist": _qualified(table.database, table.hist),
         "inc": _qualified(table.database, table.inc),
@@ -71,7 +67,8 @@ def table_sql(table: UnionTable, alignment: Alignment, lookup_database: str) -> 
         "columns": [quote(name) for name in alignment.names],
         "hist_select": list(alignment.hist),
         "inc_select": list(alignment.inc),
-        "target_window": target_window,
+        "hist_window": "time > ${td.last_results.hist_lo} AND time <= ${td.last_results.hist_hi}",
+        "inc_window": "time > ${td.last_results.inc_lo} AND time <= ${td.last_results.inc_hi}",
     }
     bounds, main, watermark = table.files
     template = "full_load.sql.j2" if table.full_load else "append.sql.j2"

@@ -28,13 +28,12 @@ def _shared_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ware
 @pytest.fixture
 def wh(_shared_warehouse: Warehouse) -> Warehouse:
     """An open warehouse holding only the empty database ``client_src``."""
-    con = _shared_warehouse.con
-    con.execute("USE main")
-    schemas = con.execute(
+    _shared_warehouse.use(None)
+    schemas = _shared_warehouse.run(
         "SELECT schema_name FROM information_schema.schemata "
         "WHERE catalog_name = current_database() AND schema_name <> 'main'"
-    ).fetchall()
-    for (schema,) in schemas:
-        con.execute(f'DROP SCHEMA "{schema}" CASCADE')
+    ).rows
+    for (schema,) in schemas:  # through run(), so the connection forgets what it remembered
+        _shared_warehouse.run(f'DROP SCHEMA "{schema}" CASCADE')
     _shared_warehouse.create_database("client_src")
     return _shared_warehouse

@@ -352,3 +352,126 @@ def test_a_changed_replay_mapping_is_read_again(tmp_path: Path) -> None:
     assert load_replay_mapping(mapping) is load_replay_mapping(mapping)  # parsed once
     _write(mapping, "tables:\n  '*.bbb':\n    files: [b.csv]\n  '*.ccc':\n    files: [c.csv]\n")
     assert set(load_replay_mapping(mapping).tables) == {"*.bbb", "*.ccc"}
+
+
+_TIMED_ROW = '{"id": 1, "ms": 1704067210000, "at": "2024-01-01T00:00:10Z"}\n'
+
+
+@pytest.mark.parametrize(
+    ("add_time", "expected"),
+    [
+        (
+            {"from_column": {"name": "ms", "unix_timestamp_unit": "milli"}},
+            {"id": 1, "ms": 1704067210000, "at": "2024-01-01T00:00:10Z", "time": 1704067210},
+        ),
+        (
+            {"from_column": {"name": "at"}},
+            {"id": 1, "ms": 1704067210000, "at": "2024-01-01T00:00:10Z", "time": 1704067210},
+        ),
+        (
+            {"from_value": {"value": 1600000000}},
+            {"id": 1, "ms": 1704067210000, "at": "2024-01-01T00:00:10Z", "time": 1600000000},
+        ),
+        (
+            {"from_value": {"value": "2024-01-01 00:00:10"}},
+            {"id": 1, "ms": 1704067210000, "at": "2024-01-01T00:00:10Z", "time": 1704067210},
+        ),
+        (  # another column: time is the upload time, after it
+            {"to_column": {"name": "event_time"}, "from_column": {"name": "at"}},
+            {
+                "id": 1,
+                "ms": 1704067210000,
+                "at": "2024-01-01T00:00:10Z",
+                "event_time": 1704067210,
+                "time": UPLOAD,
+            },
+        ),
+        (  # a data column replaced in place moves last
+            {"to_column": {"name": "at"}, "from_column": {"name": "at"}},
+            {"id": 1, "ms": 1704067210000, "at": 1704067210, "time": UPLOAD},
+        ),
+    ],
+)
+def test_add_time_columns_in_order_as_bigint(
+    wh: Warehouse, tmp_path: Path, add_time: dict[str, Any], expected: dict[str, Any]
+) -> None:
+    _write(tmp_path / "t.jsonl", _TIMED_ROW)
+    config = _file_config(str(tmp_path / "t.jsonl"))
+    config["filters"] = [{"type": "add_time", **add_time}]
+    run_td_load(wh, config, database="client_src", table="timed", upload_time=UPLOAD)
+    (row,) = _rows(wh, "timed")
+    assert list(row.items()) == list(expected.items())
+    types = {c.name: c.type for c in columns(wh, "client_src", "timed")}
+    assert all(
+        types[name] == "bigint" for name in ("time", *add_time.get("to_column", {}).values())
+    )
+
+
+def test_a_time_column_of_the_data_is_parsed_and_moves_last(wh: Warehouse, tmp_path: Path) -> None:
+    _write(tmp_path / "t.jsonl", '{"time": "2024-01-01T00:00:10Z", "id": 1}\n')
+    run_td_load(wh, _file_config(str(tmp_path / "t.jsonl")), database="client_src", table="tt1")
+    assert list(_rows(wh, "tt1")[0].items()) == [("id", 1), ("time", 1704067210)]
+
+
+def _events(tmp_path: Path, start: str | None, filters: list[dict[str, Any]]) -> dict[str, Any]:
+    _write(
+        tmp_path / "ev.jsonl",
+        '{"id": 1, "at": "2024-01-01T00:00:00Z", "created": "yesterday"}\n'
+        '{"id": 2, "at": "2024-01-02T00:00:00Z", "created": "2024-01-02 00:00:05"}\n'
+        '{"id": 3, "at": "2024-01-03T00:00:00Z", "created": "2024-01-03 00:00:05"}\n',
+    )
+    config = _file_config(str(tmp_path / "ev.jsonl"))
+    config["in"].update(incremental=True, incremental_field="at")
+    if start is not None:
+        config["in"]["start_time"] = start
+    config["filters"] = filters
+    return config
+
+
+def test_only_rows_of_the_window_need_a_readable_time(wh: Warehouse, tmp_path: Path) -> None:
+    filters = [{"type": "add_time", "from_column": {"name": "created"}}]
+    with pytest.raises(WorkflowError, match="value 'yesterday' is not a unix time"):
+        run_td_load(wh, _events(tmp_path, None, filters), database="client_src", table="ev1")
+    assert not wh.query("SHOW TABLES", "client_src").rows  # the failed load left nothing
+    config = _events(tmp_path, "2024-01-01T12:00:00Z", filters)
+    result = run_td_load(wh, config, database="client_src", table="ev1")
+    assert (result.num_records, result.last_record) == (2, "2024-01-03T00:00:00Z")
+    assert [(r["id"], r["time"]) for r in _rows(wh, "ev1")] == [(2, 1704153605), (3, 1704240005)]
+
+
+def test_last_record_is_the_data_value_when_the_time_column_replaces_the_field(
+    wh: Warehouse, tmp_path: Path
+) -> None:
+    filters = [{"type": "add_time", "to_column": {"name": "at"}, "from_column": {"name": "at"}}]
+    config = _events(tmp_path, "2024-01-01T12:00:00Z", filters)
+    result = run_td_load(wh, config, database="client_src", table="ev2", upload_time=UPLOAD)
+    assert (result.num_records, result.last_record) == (2, "2024-01-03T00:00:00Z")
+    assert [r["at"] for r in _rows(wh, "ev2")] == [1704153600, 1704240000]
+    # Remembered for the next load without a start value: nothing after the last record.
+    again = run_td_load(wh, _events(tmp_path, None, filters), database="client_src", table="ev2")
+    assert (again.num_records, again.last_record) == (0, "2024-01-03T00:00:00Z")
+
+
+@pytest.mark.parametrize(
+    ("field", "bounds", "message"),
+    [
+        (
+            "id",
+            {"start_time": "abc"},
+            "bound 'abc' cannot be compared with 'id': expected a number",
+        ),
+        ("id", {"start_time": "2024-01-01"}, "'2024-01-01' cannot .* expected a number"),
+        ("at", {"start_time": "2024-01-01", "end_time": "soon"}, "'soon' cannot .* a timestamp"),
+    ],
+)
+def test_a_bound_that_cannot_be_compared_is_refused_every_time(
+    wh: Warehouse, tmp_path: Path, field: str, bounds: dict[str, str], message: str
+) -> None:
+    config = _events(tmp_path, None, ADD_UPLOAD_TIME)
+    config["in"].update(incremental_field=field, **bounds)
+    for _ in range(2):  # the second time, DuckDB's reading of the bounds is remembered
+        with pytest.raises(ConfigError, match=message):
+            run_td_load(wh, config, database="client_src", table="bounded")
+    good = ("1", "9") if field == "id" else ("2024-01-01T12:00:00Z", "2025-01-01")
+    config["in"].update(start_time=good[0], end_time=good[1])
+    assert run_td_load(wh, config, database="client_src", table="bounded").num_records == 2

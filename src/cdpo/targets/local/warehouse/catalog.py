@@ -16,6 +16,7 @@ from cdpo.targets.base import Column, TableInfo
 from cdpo.targets.local.warehouse.names import TableName, quote, valid_name
 
 if TYPE_CHECKING:
+    from duckdb import DuckDBPyRelation
     from duckdb.sqltypes import DuckDBPyType
 
     from cdpo.targets.local.warehouse.warehouse import Warehouse
@@ -79,13 +80,19 @@ def presto_type(dtype: DuckDBPyType) -> str:
     return _PRESTO_SCALARS.get(kind, "varchar")
 
 
+def _relation(wh: Warehouse, name: TableName) -> DuckDBPyRelation | None:
+    """The table or view ``name`` (no row read), or None when it does not exist."""
+    import duckdb
+
+    try:
+        return wh.con.table(name.sql)
+    except duckdb.CatalogException:
+        return None
+
+
 def table_exists(wh: Warehouse, name: TableName) -> bool:
-    row = wh.first(
-        "SELECT count(*) FROM information_schema.tables WHERE table_catalog = current_database() "
-        "AND table_schema = ? AND table_name = ?",
-        [name.database, name.table],
-    )
-    return bool(row and row[0])
+    """Whether the table (or view) exists; one catalog lookup, no query."""
+    return _relation(wh, name) is not None
 
 
 def _table_names(wh: Warehouse, database: str) -> list[str]:
@@ -150,11 +157,11 @@ def append(wh: Warehouse, staged: TableName, target: TableName) -> None:
     A value whose type differs from the column's is converted, or stored as NULL when it cannot
     be: TD reads values that do not match the table schema as NULL.
     """
-    if not table_exists(wh, target):
+    target_rel = _relation(wh, target)
+    if target_rel is None:
         replace(wh, staged, target)
         return
     staged_rel = wh.con.table(staged.sql)
-    target_rel = wh.con.table(target.sql)
     existing = {c.lower(): t for c, t in zip(target_rel.columns, target_rel.types, strict=True)}
     select = []
     for col, dtype in zip(staged_rel.columns, staged_rel.types, strict=True):

@@ -10,6 +10,9 @@ warehouse's own schema, for loads that give no start value.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -19,24 +22,28 @@ from cdpo.targets.local.warehouse.names import TableName, quote
 from cdpo.targets.local.warehouse.warehouse import INTERNAL_SCHEMA
 
 if TYPE_CHECKING:
+    from duckdb.sqltypes import DuckDBPyType
+
     from cdpo.targets.local.warehouse.warehouse import Warehouse
 
-__all__ = ["Window", "last_loaded", "read_last_record", "save_last_record", "window"]
+__all__ = ["Window", "last_loaded_sql", "read_last_record", "save_last_record", "window"]
 
 _STATE = quote(INTERNAL_SCHEMA, "load_state")
 
 
 @dataclass(frozen=True)
 class Window:
-    """Which rows an incremental load takes: ``condition`` (with ``params``) over ``key`` values."""
+    """Which rows a load takes: ``condition`` (with ``params``) over ``key`` values (the compared
+    value's SQL; empty when the load is not incremental and takes every row)."""
 
     condition: str
     params: tuple[str, ...]
     key: str
 
 
-def _kind(wh: Warehouse, rows_sql: str, field: str, sample: str | None) -> str:
-    types = dict(wh.columns_of(rows_sql))
+def _kind(
+    wh: Warehouse, rows_sql: str, types: Mapping[str, DuckDBPyType], field: str, sample: str | None
+) -> str:
     if field not in types:
         raise ConfigError(
             f"incremental field {field!r} is not a column of the loaded files "
@@ -51,8 +58,9 @@ def _kind(wh: Warehouse, rows_sql: str, field: str, sample: str | None) -> str:
             f"WHERE {quote(field)} IS NOT NULL LIMIT 1"
         )
         sample = row[0] if row else None
-    parsed = wh.first("SELECT TRY_CAST(? AS TIMESTAMPTZ)", [sample])
-    return "timestamp" if parsed and parsed[0] is not None else "text"
+    if sample is None:
+        return "text"
+    return "timestamp" if _readings(wh, [sample])[sample][0] else "text"
 
 
 _KEYS = {
@@ -60,54 +68,87 @@ _KEYS = {
     "timestamp": ("TRY_CAST(CAST({} AS VARCHAR) AS TIMESTAMPTZ)", "TRY_CAST(? AS TIMESTAMPTZ)"),
     "text": ("CAST({} AS VARCHAR)", "CAST(? AS VARCHAR)"),
 }
+_READINGS: OrderedDict[str, tuple[bool, bool]] = OrderedDict()
+_READINGS_KEPT = 1024
+_READINGS_LOCK = threading.Lock()
 
 
-def _check_bound(wh: Warehouse, bound_sql: str, value: str, kind: str, field: str) -> None:
-    row = wh.first(f"SELECT {bound_sql}", [value])
-    if not row or row[0] is None:
+def _readings(wh: Warehouse, values: Sequence[str]) -> dict[str, tuple[bool, bool]]:
+    """Whether DuckDB reads each value as a ``TIMESTAMPTZ`` and as a ``DOUBLE`` (``_KEYS``' bound
+    casts), asked once per value: monthly batches share their bounds (one's end is the next's start).
+    """
+    with _READINGS_LOCK:
+        unknown = sorted({v for v in values if v not in _READINGS})
+        if unknown:
+            casts = ", ".join(
+                "TRY_CAST(? AS TIMESTAMPTZ) IS NOT NULL, TRY_CAST(? AS DOUBLE) IS NOT NULL"
+                for _ in unknown
+            )
+            row = wh.run(f"SELECT {casts}", [v for v in unknown for _ in range(2)]).rows[0]
+            for i, value in enumerate(unknown):
+                _READINGS[value] = (bool(row[2 * i]), bool(row[2 * i + 1]))
+        for value in values:
+            _READINGS.move_to_end(value)
+        found = {value: _READINGS[value] for value in values}
+        while len(_READINGS) > _READINGS_KEPT:
+            _READINGS.popitem(last=False)
+    return found
+
+
+def _check_bound(value: str, kind: str, field: str, reading: tuple[bool, bool]) -> None:
+    readable = {"timestamp": reading[0], "number": reading[1], "text": True}[kind]
+    if not readable:
         raise ConfigError(
             f"bound {value!r} cannot be compared with {field!r}: expected a {kind}",
             field="in (start/end value)",
         )
 
 
-def window(wh: Warehouse, rows_sql: str, field: str, start: str | None, end: str | None) -> Window:
-    """The rows of the query ``rows_sql`` after ``start`` and up to ``end`` (inclusive).
+def window(
+    wh: Warehouse,
+    rows_sql: str,
+    types: Mapping[str, DuckDBPyType],
+    field: str,
+    start: str | None,
+    end: str | None,
+) -> Window:
+    """The rows of the query ``rows_sql`` (its columns typed by ``types``) after ``start`` and up
+    to ``end`` (inclusive).
 
     Without bounds every row is taken; with one, rows whose ``field`` is NULL are not.
 
     Raises:
         ConfigError: ``field`` is not a column, or a bound is not comparable with it.
     """
-    kind = _kind(wh, rows_sql, field, start or end)
+    bounds = [v for v in (start, end) if v is not None]
+    readings = _readings(wh, bounds) if bounds else {}  # one statement for the kind and checks
+    kind = _kind(wh, rows_sql, types, field, start or end)
     key_sql, bound_sql = (part.format(quote(field)) for part in _KEYS[kind])
     keep, params = [f"{key_sql} IS NOT NULL"], []
     for value, test in ((start, f"{key_sql} > {bound_sql}"), (end, f"{key_sql} <= {bound_sql}")):
         if value is not None:
-            _check_bound(wh, bound_sql, value, kind, field)
+            _check_bound(value, kind, field, readings[value])
             keep.append(test)
             params.append(value)
     condition = " AND ".join(keep) if params else "TRUE"
     return Window(condition, tuple(params), key_sql)
 
 
-def last_loaded(
-    wh: Warehouse, staged: TableName, field: str, key: str, start: str | None
-) -> str | None:
-    """The new last record: the greatest ``field`` value of ``staged`` (``start`` when empty)."""
-    row = wh.first(
-        f"SELECT CAST(arg_max({quote(field)}, {key}) AS VARCHAR) FROM {staged.sql} "
-        f"WHERE {key} IS NOT NULL"
-    )
-    return row[0] if row and row[0] is not None else start
+def last_loaded_sql(field: str, key: str) -> str:
+    """The aggregate giving the new last record: the ``field`` value of the greatest ``key``
+    (NULL without rows; the caller then keeps the start value)."""
+    return f"CAST(arg_max({quote(field)}, {key}) FILTER (WHERE {key} IS NOT NULL) AS VARCHAR)"
+
+
+_STATE_DDL = (
+    f"CREATE SCHEMA IF NOT EXISTS {quote(INTERNAL_SCHEMA)}",
+    f"CREATE TABLE IF NOT EXISTS {_STATE} (database VARCHAR, table_name VARCHAR, "
+    "last_record VARCHAR, PRIMARY KEY (database, table_name))",
+)
 
 
 def _ensure_state(wh: Warehouse) -> None:
-    wh.run(f"CREATE SCHEMA IF NOT EXISTS {quote(INTERNAL_SCHEMA)}")
-    wh.run(
-        f"CREATE TABLE IF NOT EXISTS {_STATE} (database VARCHAR, table_name VARCHAR, "
-        "last_record VARCHAR, PRIMARY KEY (database, table_name))"
-    )
+    wh.ensure("load_state", _STATE_DDL)
 
 
 def read_last_record(wh: Warehouse, target: TableName) -> str | None:

@@ -21,15 +21,16 @@ from typing import TYPE_CHECKING, Any
 from cdpo.errors import ConfigError, did_you_mean
 from cdpo.targets.local.warehouse import catalog
 from cdpo.targets.local.warehouse.incremental import (
-    last_loaded,
+    Window,
+    last_loaded_sql,
     read_last_record,
     save_last_record,
     window,
 )
-from cdpo.targets.local.warehouse.names import TableName, table_name
+from cdpo.targets.local.warehouse.names import TableName, quote, table_name
 from cdpo.targets.local.warehouse.query_replay import source_query, source_select
 from cdpo.targets.local.warehouse.readers import FileSource, file_rows, parser_source
-from cdpo.targets.local.warehouse.time_column import TimeSpec, apply_time, time_spec
+from cdpo.targets.local.warehouse.time_column import TimeColumns, time_columns, time_spec
 
 if TYPE_CHECKING:
     from cdpo.targets.local.warehouse.replay import ReplayMapping
@@ -96,16 +97,58 @@ def run_td_load(
     # A query-based source runs its query (and its WHERE window) on TD's side: so do we.
     select = f"SELECT * FROM {rows}" if query is None else source_select(rows, *query)
     with wh.transaction():
-        last = _stage(wh, select, staged, target, section, field)
-        count = wh.first(f"SELECT count(*) FROM {staged.sql}")
-        _finish(wh, staged, target, spec, now, out_mode)
-    return LoadResult(target, int(count[0]) if count else 0, out_mode, source.files, last)
+        types = dict(wh.columns_of(select))
+        taken, start = _window(wh, select, types, target, section, field)
+        times = time_columns(wh, types, spec, now)
+        # One statement builds the load's rows with their time columns.
+        wh.run(
+            f"CREATE TABLE {staged.sql} AS SELECT {times.select} FROM ({select}) AS r "
+            f"WHERE {taken.condition}",
+            taken.params,
+        )
+        count, last = _summary(wh, staged, select, taken, times, field)
+        if taken.key and field:
+            last = start if last is None else last
+            save_last_record(wh, target, last)
+        _finish(wh, staged, target, out_mode)
+    return LoadResult(target, count, out_mode, source.files, last)
 
 
-def _finish(
-    wh: Warehouse, staged: TableName, target: TableName, spec: TimeSpec, now: int, mode: str
-) -> None:
-    apply_time(wh, staged, spec, now)
+def _summary(
+    wh: Warehouse,
+    staged: TableName,
+    select: str,
+    taken: Window,
+    times: TimeColumns,
+    field: str | None,
+) -> tuple[int, str | None]:
+    """The staged row count and the new last record (None: no row), in one statement.
+
+    Raises:
+        WorkflowError: a row's time value cannot be computed (the value is quoted).
+    """
+    parts = ["count(*)"]
+    if times.source:
+        parts.append(f"count(*) FILTER (WHERE {quote(times.column)} IS NULL)")
+    last_sql = last_loaded_sql(field, taken.key) if taken.key and field else None
+    from_staged = last_sql is not None and field != times.column
+    if from_staged:
+        parts.append(str(last_sql))
+    row = wh.run(f"SELECT {', '.join(parts)} FROM {staged.sql}").rows[0]
+    if times.source and row[1]:
+        raise times.bad_value_error(wh, select, taken.condition, taken.params)
+    if from_staged:
+        return int(row[0]), row[-1]
+    if last_sql is None:
+        return int(row[0]), None
+    # The time column replaced the incremental field in the staged rows: read the loaded rows.
+    found = wh.first(
+        f"SELECT {last_sql} FROM ({select}) AS r WHERE {taken.condition}", taken.params
+    )
+    return int(row[0]), found[0] if found else None
+
+
+def _finish(wh: Warehouse, staged: TableName, target: TableName, mode: str) -> None:
     if mode == "replace":
         catalog.replace(wh, staged, target)
     else:
@@ -174,22 +217,21 @@ def _prefix_files(prefix: object, base_dir: Path | None) -> tuple[Path, ...]:
     return tuple(files)
 
 
-def _stage(
+def _window(
     wh: Warehouse,
     select: str,
-    staged: TableName,
+    types: dict[str, Any],
     target: TableName,
     section: Mapping[str, Any],
     field: str | None,
-) -> str | None:
-    """Create ``staged`` with the rows of ``select`` this load takes; returns the new last record.
+) -> tuple[Window, str | None]:
+    """The rows of ``select`` this load takes, and the start value it takes them after.
 
     An incremental load takes the rows after the start value and up to the end value; a file
-    input without an incremental field is incremental by ``last_path`` alone.
+    input without an incremental field is incremental by ``last_path`` alone (every row).
     """
     if not section.get("incremental") or (not field and section.get("type") in _FILE_TYPES):
-        wh.run(f"CREATE TABLE {staged.sql} AS {select}")
-        return None
+        return Window("TRUE", (), ""), None
     if not field:
         raise ConfigError(
             f"incremental load into {target} has no incremental field: set 'incremental_field' "
@@ -199,14 +241,7 @@ def _stage(
     start = _first(section, START_KEYS)
     if start is None:
         start = read_last_record(wh, target)
-    taken = window(wh, select, field, start, _first(section, END_KEYS))
-    wh.run(
-        f"CREATE TABLE {staged.sql} AS SELECT * FROM ({select}) AS r WHERE {taken.condition}",
-        taken.params,
-    )
-    last = last_loaded(wh, staged, field, taken.key, start)
-    save_last_record(wh, target, last)
-    return last
+    return window(wh, select, types, field, start, _first(section, END_KEYS)), start
 
 
 def _first(section: Mapping[str, Any], keys: tuple[str, ...]) -> str | None:

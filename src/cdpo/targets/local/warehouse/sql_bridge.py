@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import duckdb
 
-__all__ = ["install_functions", "set_session_time", "translate"]
+__all__ = ["install_functions", "set_session_time", "translate", "unix_time"]
 
 
 def translate(sql: str, engine: str) -> list[str]:
@@ -39,7 +39,7 @@ def install_functions(
     from cdpo.sql import install_td_functions
 
     try:
-        install_td_functions(con, session_time=_unix(session_time))
+        install_td_functions(con, session_time=unix_time(session_time))
     except duckdb.InvalidInputException:
         if not read_only:
             raise
@@ -49,8 +49,9 @@ def set_session_time(con: duckdb.DuckDBPyConnection, session_time: datetime | in
     """Point ``TD_SCHEDULED_TIME()`` at another session time on an installed connection."""
     from cdpo.sql import set_session_time as td_set_session_time
 
-    td_set_session_time(con, _unix(session_time))
+    td_set_session_time(con, unix_time(session_time))
 
 
-def _unix(session_time: datetime | int | None) -> int | None:
+def unix_time(session_time: datetime | int | None) -> int | None:
+    """A session time as the unix seconds ``TD_SCHEDULED_TIME()`` returns (None stays None)."""
     return int(session_time.timestamp()) if isinstance(session_time, datetime) else session_time

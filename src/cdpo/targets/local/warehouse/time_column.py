@@ -9,22 +9,23 @@ column in the data is kept (parsed when it is a string) and otherwise the upload
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from cdpo.errors import ConfigError, WorkflowError, did_you_mean
 from cdpo.targets.local.warehouse.catalog import NUMERIC_TYPE_IDS
-from cdpo.targets.local.warehouse.names import TableName, quote, sql_literal, valid_column
+from cdpo.targets.local.warehouse.names import quote, sql_literal, valid_column
 
 if TYPE_CHECKING:
+    from duckdb.sqltypes import DuckDBPyType
+
     from cdpo.targets.local.warehouse.warehouse import Warehouse
 
-__all__ = ["TimeSpec", "apply_time", "time_spec"]
+__all__ = ["TimeColumns", "TimeSpec", "time_columns", "time_spec"]
 
 _UNITS = {"sec": 1, "milli": 1_000, "micro": 1_000_000, "nano": 1_000_000_000}
 _SUPPORTED_FILTERS = ("add_time",)
-_NEW = "__cdpo_time"
 
 
 @dataclass(frozen=True)
@@ -108,47 +109,64 @@ def _value_sql(wh: Warehouse, value: int | str) -> str:
     return str(parsed[0])
 
 
-def apply_time(wh: Warehouse, staged: TableName, spec: TimeSpec, upload_time: int) -> None:
-    """Set ``spec.column`` (and, always, ``time``) on every row of ``staged``, in unix seconds.
+@dataclass(frozen=True)
+class TimeColumns:
+    """How staged rows get their time columns: ``select`` is the select list over the loaded rows.
+
+    ``column`` replaces a data column of that name; when it is computed from the data column
+    ``source`` with ``expr``, a NULL in it means a value that is not a time (``bad_value_error``).
+    """
+
+    select: str
+    column: str
+    source: str | None = None
+    expr: str | None = None
+
+    def bad_value_error(
+        self, wh: Warehouse, rows_sql: str, condition: str, params: Sequence[str]
+    ) -> WorkflowError:
+        """The error for the first loaded row whose ``source`` value cannot be read as a time."""
+        bad = wh.first(
+            f"SELECT CAST({quote(str(self.source))} AS VARCHAR) FROM ({rows_sql}) AS r "
+            f"WHERE ({condition}) AND ({self.expr}) IS NULL LIMIT 1",
+            params,
+        )
+        return WorkflowError(
+            f"cannot compute '{self.column}' from column {self.source!r}: value "
+            f"{bad[0] if bad else None!r} is not a unix time or a timestamp "
+            "(set add_time from_column.timestamp_format)"
+        )
+
+
+def time_columns(
+    wh: Warehouse, types: Mapping[str, DuckDBPyType], spec: TimeSpec, upload_time: int
+) -> TimeColumns:
+    """The select list that sets ``spec.column`` (and, always, ``time``) in unix seconds.
+
+    The computed column replaces a data column of that name, last in the row, as TD's add_time
+    filter does; ``time`` is added after it when the data has none.
 
     Raises:
         ConfigError: ``from_column`` is not a column of the data.
-        WorkflowError: a row's value cannot be read as a time (the value is quoted).
     """
-    relation = wh.con.table(staged.sql)
-    types = {c: t.id for c, t in zip(relation.columns, relation.types, strict=True)}
+    ids = {column: dtype.id for column, dtype in types.items()}
     source = spec.from_column or (None if spec.upload_time or spec.value else "time")
-    if spec.from_column and spec.from_column not in types:
+    if spec.from_column and spec.from_column not in ids:
         raise ConfigError(
             f"add_time from_column {spec.from_column!r} is not a column of the loaded files "
-            f"(columns: {', '.join(relation.columns)})." + did_you_mean(spec.from_column, types),
+            f"(columns: {', '.join(ids)})." + did_you_mean(spec.from_column, ids),
             field="filters",
         )
-    if source in types:
-        expr = _from_column_sql(source, types[source], spec)
+    if source in ids:
+        expr = _from_column_sql(source, ids[source], spec)
     elif spec.value is not None:
         expr = _value_sql(wh, spec.value)
     else:
         expr = str(int(upload_time))
-    _set_column(wh, staged, spec.column, expr, source if source in types else None)
-    if spec.column != "time" and "time" not in types:
-        _set_column(wh, staged, "time", str(int(upload_time)), None)
-
-
-def _set_column(
-    wh: Warehouse, staged: TableName, column: str, expr: str, source: str | None
-) -> None:
-    wh.run(f"ALTER TABLE {staged.sql} ADD COLUMN {_NEW} BIGINT")
-    wh.run(f"UPDATE {staged.sql} SET {_NEW} = {expr}")
-    if source is not None:
-        bad = wh.first(
-            f"SELECT CAST({quote(source)} AS VARCHAR) FROM {staged.sql} WHERE {_NEW} IS NULL LIMIT 1"
-        )
-        if bad is not None:
-            raise WorkflowError(
-                f"cannot compute '{column}' from column {source!r}: value {bad[0]!r} is not a "
-                "unix time or a timestamp (set add_time from_column.timestamp_format)"
-            )
-    if column in wh.con.table(staged.sql).columns:
-        wh.run(f"ALTER TABLE {staged.sql} DROP COLUMN {quote(column)}")
-    wh.run(f"ALTER TABLE {staged.sql} RENAME COLUMN {_NEW} TO {quote(column)}")
+    kept = "*" if spec.column not in ids else f"* EXCLUDE ({quote(spec.column)})"
+    select = f"{kept}, CAST({expr} AS BIGINT) AS {quote(spec.column)}"
+    if spec.column != "time" and "time" not in ids:
+        select += f", CAST({int(upload_time)} AS BIGINT) AS {quote('time')}"
+    if source not in ids:
+        return TimeColumns(select, spec.column)
+    return TimeColumns(select, spec.column, source, expr)

@@ -4,11 +4,19 @@ DuckDB lets one process hold a file for writing, so a ``Warehouse`` is held no l
 needs it: a query of the orchestrator, or one attempt of the local runtime. Every connection runs in UTC with TD's
 functions installed (``cdpo.sql.install_td_functions``), and every DuckDB or sqlglot error is
 mapped to a ``cdpo.errors`` class here, at the package boundary.
+
+An attempt runs hundreds of small tasks on one connection, so the connection remembers what only
+it can change: the schemas that exist, the session time it set, the bookkeeping tables it created.
+A statement that may change them (schema DDL, DDL naming the bookkeeping schema, ATTACH, a session
+variable, a rollback), a rolled-back transaction or a catalog error forgets them all; a database
+missing from what is remembered is looked up again before ``NotFoundError`` (another connection
+may have made it).
 """
 
 from __future__ import annotations
 
 import contextlib
+import re
 import time
 from collections import OrderedDict
 from collections.abc import Hashable, Iterator, Sequence
@@ -43,6 +51,16 @@ INTERNAL_SCHEMA = "_cdpo"
 """Schema for the warehouse's own bookkeeping (incremental load state); never listed as a database."""
 
 _HIDDEN_SCHEMAS = frozenset({"main", "information_schema", "pg_catalog", INTERNAL_SCHEMA})
+# Statements that may change what a connection remembers: DDL of a schema, of the bookkeeping
+# schema's tables, catalogs, the session time variable, a rollback. A false match (a column named
+# `variable`) only costs one lookup again.
+_FORGETTING = re.compile(
+    r"\b(?:CREATE|DROP|ALTER)\s+(?:OR\s+REPLACE\s+)?(?:SCHEMA|DATABASE)\b"
+    r"|\b(?:ATTACH|DETACH|IMPORT|VARIABLE|ROLLBACK|ABORT)\b"
+    rf"|\b(?:CREATE|DROP|ALTER)\b.*\b{INTERNAL_SCHEMA}\b",
+    re.IGNORECASE | re.DOTALL,
+)
+_UNSET = object()
 _LOCK_POLL_START = 0.05
 _LOCK_POLL_MAX = 1.0
 
@@ -79,6 +97,9 @@ class Warehouse:
         self._con: duckdb.DuckDBPyConnection | None = None
         self.file_tables: OrderedDict[Hashable, str] = OrderedDict()
         """Tables of parsed load files, by fingerprint (``readers.file_rows``); per connection."""
+        self._schemas: frozenset[str] | None = None
+        self._ensured: set[str] = set()
+        self._session_set: object = _UNSET
 
     def __enter__(self) -> Warehouse:
         return self.open()
@@ -102,13 +123,20 @@ class Warehouse:
                 con.close()
                 raise
             self._con = con
+            self._forget()
+            self._session_set = sql_bridge.unix_time(self.session_time)
         return self
 
     def set_session_time(self, session_time: datetime | int | None) -> None:
-        """Change what ``TD_SCHEDULED_TIME()`` returns on the open connection, without reopening."""
+        """Change what ``TD_SCHEDULED_TIME()`` returns on the open connection, without reopening.
+
+        Setting the time the connection already has runs nothing.
+        """
         self.session_time = session_time
-        if self._con is not None:
-            sql_bridge.set_session_time(self._con, session_time)
+        unix = sql_bridge.unix_time(session_time)
+        if self._con is not None and unix != self._session_set:
+            sql_bridge.set_session_time(self._con, unix)
+            self._session_set = unix
 
     def close(self) -> None:
         """Release the file; safe to call twice."""
@@ -116,6 +144,13 @@ class Warehouse:
             self._con.close()
             self._con = None
         self.file_tables.clear()
+        self._forget()
+
+    def _forget(self) -> None:
+        """Drop what the connection remembers; the next use looks it up again."""
+        self._schemas = None
+        self._ensured.clear()
+        self._session_set = _UNSET
 
     @property
     def con(self) -> duckdb.DuckDBPyConnection:
@@ -188,14 +223,31 @@ class Warehouse:
         """Run one DuckDB statement; a DuckDB error becomes a ``WorkflowError`` quoting it."""
         import duckdb
 
+        con = self.con
+        if _FORGETTING.search(statement):
+            self._forget()
         try:
-            cursor = self.con.execute(statement, params)
+            cursor = con.execute(statement, params)
             if cursor.description is None:
                 return QueryResult((), ())
             columns = tuple(d[0] for d in cursor.description)
             return QueryResult(columns, tuple(tuple(r) for r in cursor.fetchall()))
         except duckdb.Error as exc:
+            if isinstance(exc, duckdb.CatalogException):
+                self._forget()  # another connection may have dropped what was remembered
             raise WorkflowError(f"SQL error: {exc}\nin statement:\n{statement}") from exc
+
+    def ensure(self, key: str, statements: Sequence[str]) -> None:
+        """Run idempotent DDL (``CREATE … IF NOT EXISTS``) once per connection, under ``key``.
+
+        Forgotten with the rest (see the module docstring), so a rolled-back or dropped table
+        is created again.
+        """
+        if key in self._ensured:
+            return
+        for statement in statements:
+            self.run(statement)
+        self._ensured.add(key)
 
     def columns_of(self, query: str, params: Sequence[Any] | None = None) -> list[tuple[str, Any]]:
         """``(name, DuckDB type)`` of each column ``query`` yields, without running it; a DuckDB
@@ -218,8 +270,15 @@ class Warehouse:
         if database is None:
             self.con.execute("USE main")
             return
+        import duckdb
+
         self.require_database(database)
-        self.con.execute(f"USE {quote(database)}")
+        try:
+            self.con.execute(f"USE {quote(database)}")
+        except duckdb.CatalogException as exc:  # dropped by another connection since remembered
+            self._forget()
+            self.require_database(database)
+            raise WorkflowError(f"SQL error: {exc}\nin statement:\nUSE {quote(database)}") from exc
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
@@ -228,6 +287,7 @@ class Warehouse:
         try:
             yield
         except BaseException:
+            self._forget()  # what the rolled-back statements created or dropped is undone
             self.con.execute("ROLLBACK")
             raise
         self.con.execute("COMMIT")
@@ -235,11 +295,12 @@ class Warehouse:
     # -- databases -----------------------------------------------------------------------------
 
     def databases(self) -> list[str]:
-        """The TD databases (DuckDB schemas) of this file, sorted."""
+        """The TD databases (DuckDB schemas) of this file, sorted; always read from the file."""
         rows = self.run(
             "SELECT schema_name FROM information_schema.schemata WHERE catalog_name = current_database()"
         ).rows
-        return sorted(r[0] for r in rows if r[0] not in _HIDDEN_SCHEMAS)
+        self._schemas = frozenset(r[0] for r in rows)
+        return sorted(self._schemas - _HIDDEN_SCHEMAS)
 
     def create_database(self, name: str) -> None:
         """Create a database; nothing happens when it exists."""
@@ -252,6 +313,8 @@ class Warehouse:
     def require_database(self, name: str) -> str:
         """Return ``name`` if the database exists, else raise ``NotFoundError`` listing the others."""
         valid_name(name, field="database")
+        if self._schemas is not None and name in self._schemas:
+            return name
         existing = self.databases()
         if name not in existing:
             raise NotFoundError(

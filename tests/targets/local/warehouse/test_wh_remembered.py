@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from cdpo.errors import NotFoundError, WorkflowError
+from cdpo.errors import NotFoundError, TranslationError, WorkflowError
 from cdpo.targets.local.warehouse import Warehouse, run_td, run_td_ddl, run_td_load
 
 
@@ -115,3 +115,35 @@ def test_load_state_is_created_again_when_dropped_or_rolled_back(
     assert "_cdpo" not in [r[0] for r in wh.run("SELECT schema_name FROM duckdb_schemas()").rows]
     run_td_load(wh, config, database="client_src", table="events_third", upload_time=1)
     assert _last_records(wh) == [("events_third", "2024-01-03T00:00:00Z")]
+
+
+def test_a_td_query_that_changes_the_default_schema_is_seen(wh: Warehouse) -> None:
+    wh.create_database("other_db")
+    run_td(wh, "CREATE TABLE here AS SELECT 'client_src' AS db", database="client_src")
+    run_td(wh, "CREATE TABLE here AS SELECT 'other_db' AS db", database="other_db")
+    run_td(wh, "USE other_db", database="client_src")
+    assert run_td(wh, "SELECT db FROM here", database="client_src").result.scalar() == "client_src"
+    assert run_td(wh, "SELECT db FROM here", database="other_db").result.scalar() == "other_db"
+
+
+def test_a_one_statement_job_that_fails_writes_nothing(wh: Warehouse) -> None:
+    run_td(wh, "CREATE TABLE counts (n INTEGER)", database="client_src")
+    failing = "INSERT INTO counts SELECT CAST(x AS INTEGER) FROM (VALUES ('1'), ('two')) AS v(x)"
+    with pytest.raises(WorkflowError, match="two"):
+        run_td(wh, failing, database="client_src")
+    assert wh.query("SELECT count(*) FROM counts", "client_src").scalar() == 0
+    job = run_td(wh, "INSERT INTO counts VALUES (1), (2)", database="client_src")
+    assert (job.num_records, wh.query("SELECT sum(n) FROM counts", "client_src").scalar()) == (2, 3)
+
+
+def test_a_repeated_query_translates_the_same_and_a_bad_one_fails_every_time(
+    wh: Warehouse,
+) -> None:
+    sql = "SELECT element_at(ARRAY['a', 'b'], 2) AS second"
+    first = wh.translate(sql)
+    first.append("not part of the next answer")
+    assert wh.translate(sql) == ["SELECT ['a', 'b'][2] AS second"]
+    assert wh.translate(sql.replace("2)", "1)")) == ["SELECT ['a', 'b'][1] AS second"]
+    for _ in range(2):
+        with pytest.raises(TranslationError, match="cannot parse"):
+            wh.translate("SELECT FROM WHERE (")

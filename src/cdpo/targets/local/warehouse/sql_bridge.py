@@ -7,23 +7,42 @@ its calls to the warehouse (engine names, read-only files).
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import duckdb
 
-__all__ = ["install_functions", "set_session_time", "translate", "unix_time"]
+__all__ = [
+    "TRANSLATIONS_KEPT",
+    "install_functions",
+    "set_session_time",
+    "translate",
+    "unix_time",
+]
+
+
+TRANSLATIONS_KEPT = 256
+"""Translations remembered per process (a workflow repeats its DDL and per-table queries)."""
 
 
 def translate(sql: str, engine: str) -> list[str]:
     """TD SQL read in ``engine``'s dialect (presto, trino, hive) → DuckDB statements.
 
+    The same text in the same dialect always translates the same, so a repeated one is looked up
+    (a failing one is not remembered: it raises again).
+
     Raises:
         TranslationError: the SQL does not parse or has no DuckDB translation.
     """
+    return list(_translated(sql, engine))
+
+
+@lru_cache(maxsize=TRANSLATIONS_KEPT)
+def _translated(sql: str, engine: str) -> tuple[str, ...]:
     from cdpo.sql import translate as td_translate
 
-    return td_translate(sql, read=engine, write="duckdb")
+    return tuple(td_translate(sql, read=engine, write="duckdb"))
 
 
 def install_functions(

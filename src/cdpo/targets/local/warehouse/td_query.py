@@ -4,12 +4,14 @@ The runtime renders the query's ``${...}`` and passes the operator's options; th
 what Treasure Data does with them (digdag ``TdOperatorFactory``, docs.digdag.io/operators/td.html):
 ``create_table`` replaces a table with the query's result, ``insert_into`` appends to it (creating
 it when missing), both placed at a ``-- DIGDAG_INSERT_LINE`` line when the query has one, and
-``store_last_results`` keeps the first row. Each job runs in one transaction, and the table it
-writes is built under a temporary name and swapped in, so a failing query loses nothing.
+``store_last_results`` keeps the first row. Each job is all or nothing (one transaction, or one
+statement on its own), and the table it writes is built under a temporary name and swapped in,
+so a failing query loses nothing.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
 from dataclasses import dataclass, field
@@ -133,7 +135,9 @@ def run_td(
         wh.require_database(target.database)
         query = insert_command_statement(f"CREATE TABLE {_engine_quote(staged, engine)} AS", query)
     statements = wh.translate(query, engine)
-    with wh.transaction():
+    # One statement is all or nothing on its own (DuckDB commits it alone): no BEGIN/COMMIT.
+    alone = target is None and len(statements) <= 1
+    with contextlib.nullcontext() if alone else wh.transaction():
         result = wh.execute(statements, database)
         num_records = _num_records(wh, statements, result)
         if target and staged:

@@ -6,7 +6,8 @@ functions installed (``cdpo.sql.install_td_functions``), and every DuckDB or sql
 mapped to a ``cdpo.errors`` class here, at the package boundary.
 
 An attempt runs hundreds of small tasks on one connection, so the connection remembers what only
-it can change: the schemas that exist, the session time it set, the bookkeeping tables it created.
+it can change: the schemas that exist, the default schema and session time it set, the
+bookkeeping tables it created.
 A statement that may change them (schema DDL, DDL naming the bookkeeping schema, ATTACH, a session
 variable, a rollback), a rolled-back transaction or a catalog error forgets them all; a database
 missing from what is remembered is looked up again before ``NotFoundError`` (another connection
@@ -52,11 +53,11 @@ INTERNAL_SCHEMA = "_cdpo"
 
 _HIDDEN_SCHEMAS = frozenset({"main", "information_schema", "pg_catalog", INTERNAL_SCHEMA})
 # Statements that may change what a connection remembers: DDL of a schema, of the bookkeeping
-# schema's tables, catalogs, the session time variable, a rollback. A false match (a column named
-# `variable`) only costs one lookup again.
+# schema's tables, catalogs, the default schema, the session time variable, a rollback. A false
+# match (a column named `variable`) only costs one lookup again.
 _FORGETTING = re.compile(
-    r"\b(?:CREATE|DROP|ALTER)\s+(?:OR\s+REPLACE\s+)?(?:SCHEMA|DATABASE)\b"
-    r"|\b(?:ATTACH|DETACH|IMPORT|VARIABLE|ROLLBACK|ABORT)\b"
+    r"\b(?:CREATE|DROP|ALTER)\s+(?:OR\s+REPLACE\s+)?(?:SCHEMA|DATABASE)\b|\bSET\s+SCHEMA\b"
+    r"|\b(?:ATTACH|DETACH|IMPORT|VARIABLE|ROLLBACK|ABORT|USE|SEARCH_PATH)\b"
     rf"|\b(?:CREATE|DROP|ALTER)\b.*\b{INTERNAL_SCHEMA}\b",
     re.IGNORECASE | re.DOTALL,
 )
@@ -100,6 +101,7 @@ class Warehouse:
         self._schemas: frozenset[str] | None = None
         self._ensured: set[str] = set()
         self._session_set: object = _UNSET
+        self._used: str | None = None
 
     def __enter__(self) -> Warehouse:
         return self.open()
@@ -151,6 +153,7 @@ class Warehouse:
         self._schemas = None
         self._ensured.clear()
         self._session_set = _UNSET
+        self._used = None
 
     @property
     def con(self) -> duckdb.DuckDBPyConnection:
@@ -266,19 +269,19 @@ class Warehouse:
         return rows[0] if rows else None
 
     def use(self, database: str | None) -> None:
-        """Make ``database`` the default schema (``main`` when None)."""
-        if database is None:
-            self.con.execute("USE main")
-            return
+        """Make ``database`` the default schema (``main`` when None); nothing runs when it is."""
         import duckdb
 
-        self.require_database(database)
+        schema = "main" if database is None else self.require_database(database)
+        if schema == self._used:
+            return
         try:
-            self.con.execute(f"USE {quote(database)}")
+            self.con.execute(f"USE {quote(schema)}")
         except duckdb.CatalogException as exc:  # dropped by another connection since remembered
             self._forget()
-            self.require_database(database)
-            raise WorkflowError(f"SQL error: {exc}\nin statement:\nUSE {quote(database)}") from exc
+            self.require_database(schema)
+            raise WorkflowError(f"SQL error: {exc}\nin statement:\nUSE {quote(schema)}") from exc
+        self._used = schema
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:

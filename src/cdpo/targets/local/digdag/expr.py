@@ -7,6 +7,7 @@ https://docs.digdag.io/workflow_definition.html#using-variables). ``${secret:nam
 
 from __future__ import annotations
 
+import atexit
 import json
 import re
 import threading
@@ -65,19 +66,40 @@ def find_templates(text: str) -> list[tuple[int, int, str]]:
     return found
 
 
+_V8_LOCK = threading.Lock()
+"""Guards the process's one V8 context: V8 isolates are single-threaded."""
+_v8_context: Any = None
+
+
+def _v8() -> Any:
+    """The process's V8 context with moment.js and ``__cdpo_eval``, created at first use.
+
+    Creating it costs a few hundred milliseconds, and most attempts read their ``${...}`` in
+    Python (``_plain_reference``), so it waits for the first expression that needs JavaScript.
+    One context serves every ``Evaluator`` of the process (``require>`` runs attempts in the
+    worker's process): ``__cdpo_eval`` keeps no state between calls. Call under ``_V8_LOCK``.
+    """
+    global _v8_context
+    if _v8_context is None:
+        from py_mini_racer import MiniRacer
+
+        js = MiniRacer()
+        js.eval(resources.files(__package__).joinpath("moment.js").read_text("utf-8"))
+        js.eval(_EVAL_JS)
+        # Closed before interpreter teardown, which can hang on MiniRacers left to it (mini-racer
+        # 0.14: half the exits of a process holding two hung).
+        atexit.register(js.close)
+        _v8_context = js
+    return _v8_context
+
+
 class Evaluator:
-    """One V8 context with moment.js, shared by threads under a lock (V8 isolates are single-threaded).
+    """Renders ``${...}``: plain references in Python, the rest in the process's V8 context.
 
     ``secrets`` resolves ``${secret:name}``; it raises ``KeyError`` for an unknown secret.
     """
 
     def __init__(self, secrets: Callable[[str], str] | None = None) -> None:
-        from py_mini_racer import MiniRacer
-
-        self._js = MiniRacer()
-        self._js.eval(resources.files(__package__).joinpath("moment.js").read_text("utf-8"))
-        self._js.eval(_EVAL_JS)
-        self._lock = threading.Lock()
         self._secrets = secrets
         self.revealed: set[str] = set()
         """Secret values handed out so far: logs and errors are scrubbed of them."""
@@ -91,14 +113,20 @@ class Evaluator:
         from py_mini_racer import JSEvalException
 
         payload = json.dumps(params, default=str)
-        with self._lock:
+        with _V8_LOCK:
             try:
-                return str(self._js.call("__cdpo_eval", payload, expression))
+                return str(_v8().call("__cdpo_eval", payload, expression))
             except JSEvalException as error:
                 raise ConfigError(
                     f"cannot evaluate ${{{expression}}}: {_js_message(error, params)}",
                     hint=_hint_for(error),
                 ) from None
+
+    @staticmethod
+    def prepare() -> None:
+        """Create the V8 context now (a standby worker warms it before its attempt arrives)."""
+        with _V8_LOCK:
+            _v8()
 
     def render(self, text: str, params: Mapping[str, Any]) -> str:
         """``text`` with every ``${...}`` replaced by its value."""

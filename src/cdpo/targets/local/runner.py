@@ -150,8 +150,16 @@ class AttemptOptions:
     retry_interval_scale: float = 1.0
 
 
-def run_attempt(store: Store, attempt_id: int, options: AttemptOptions = AttemptOptions()) -> bool:
-    """Run one attempt to its end, recording every task; True on success. Honours kill requests."""
+def run_attempt(
+    store: Store,
+    attempt_id: int,
+    options: AttemptOptions = AttemptOptions(),
+    *,
+    upstream: threading.Event | None = None,
+) -> bool:
+    """Run one attempt to its end, recording every task; True on success. Honours kill requests,
+    and the end of ``upstream`` (the cancel event of the attempt whose ``require>`` runs this one).
+    """
     from cdpo.targets.local.digdag import OPERATORS, Executor
 
     try:
@@ -162,7 +170,7 @@ def run_attempt(store: Store, attempt_id: int, options: AttemptOptions = Attempt
         store.finish_attempt(attempt_id, False, error.message)
         raise
     watcher = threading.Thread(
-        target=_watch_cancel, args=(store, attempt_id, executor.cancel), daemon=True
+        target=_watch_cancel, args=(store, attempt_id, executor.cancel, upstream), daemon=True
     )
     watcher.start()
     try:
@@ -173,6 +181,7 @@ def run_attempt(store: Store, attempt_id: int, options: AttemptOptions = Attempt
         raise
     finally:
         executor.cancel.set()
+        watcher.join()  # it reads the store, which the worker closes next (a read then crashes)
         settings.close()
     store.finish_attempt(attempt_id, outcome.ok, outcome.error)
     return outcome.ok
@@ -211,17 +220,18 @@ def _settings(store: Store, attempt_id: int, options: AttemptOptions) -> tuple[A
     return settings, workflow
 
 
-def _watch_cancel(store: Store, attempt_id: int, cancel: threading.Event) -> None:
+def _watch_cancel(
+    store: Store, attempt_id: int, cancel: threading.Event, upstream: threading.Event | None
+) -> None:
+    """Set ``cancel`` on a kill request; killing the attempt that ran ``require>`` (``upstream``)
+    kills the attempt it is waiting for.
+    """
     while not cancel.wait(CANCEL_POLL_SECONDS):
-        if store.attempt(attempt_id)["cancel_requested"]:
+        if upstream is not None and upstream.is_set():
+            store.set_attempt(attempt_id, cancel_requested=1)
             cancel.set()
-
-
-def _forward_kill(store: Store, cancel: threading.Event, attempt_id: int) -> None:
-    """Killing the attempt that ran ``require>`` kills the attempt it is waiting for."""
-    cancel.wait()
-    if not store.attempt(attempt_id)["done"]:
-        store.set_attempt(attempt_id, cancel_requested=1)
+        elif store.attempt(attempt_id)["cancel_requested"]:
+            cancel.set()
 
 
 def _secret(name: str) -> str:
@@ -252,8 +262,7 @@ def _requirer(store: Store, row: Any, options: AttemptOptions) -> Callable[..., 
             if rerun_on == "none" or (rerun_on == "failed" and done_ok):
                 return done_ok
         _, attempt = start_attempt(store, row["project"], workflow, params, moment, rerun=True)
-        threading.Thread(target=_forward_kill, args=(store, cancel, attempt), daemon=True).start()
-        return run_attempt(store, attempt, options)
+        return run_attempt(store, attempt, options, upstream=cancel)
 
     return require
 

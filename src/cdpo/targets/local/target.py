@@ -2,7 +2,8 @@
 
 Layout under ``root``: ``.cdpo/digdag.sqlite`` (the store), ``.cdpo/projects/`` (pushed revisions),
 ``.cdpo/warehouse.duckdb`` (the warehouse, unless another file is given). ``start`` and ``retry``
-run the attempt in a worker process; ``run`` runs one in the foreground (``cdpo digdag run``).
+run the attempt in a worker process, handed to the warm standby started after the previous one
+when it can take it (``standby.py``); ``run`` runs one in the foreground (``cdpo digdag run``).
 """
 
 from __future__ import annotations
@@ -55,7 +56,11 @@ def _now_second() -> datetime:
 
 
 class LocalTarget(Target):
-    """Runs projects on this machine. ``root`` holds ``.cdpo/``; ``warehouse`` overrides its file."""
+    """Runs projects on this machine. ``root`` holds ``.cdpo/``; ``warehouse`` overrides its file.
+
+    ``warm_workers`` keeps a standby worker process ready for the next ``start``/``retry`` (False:
+    every worker starts cold, as ``benchmarks/digdag_runtime.py`` compares).
+    """
 
     name: ClassVar[str] = "local"
     capabilities: ClassVar[TargetCapabilities] = TargetCapabilities(
@@ -69,7 +74,10 @@ class LocalTarget(Target):
         *,
         replay: Path | None = None,
         retry_interval_scale: float = 1.0,
+        warm_workers: bool = True,
     ) -> None:
+        from cdpo.targets.local.standby import StandbySlot
+
         self.root = Path(root).resolve()
         self.store = Store(self.root)
         self.warehouse_path = (
@@ -81,6 +89,8 @@ class LocalTarget(Target):
         self._held_lock = threading.RLock()
         self._held_used = 0.0
         self._idle_timer: threading.Timer | None = None
+        self.standbys = StandbySlot() if warm_workers else None
+        """Where the next attempt's warm worker waits; None when workers start cold."""
 
     def _options(self, on_event: EventHandler | None = None) -> Any:
         from cdpo.targets.local.runner import AttemptOptions
@@ -88,6 +98,8 @@ class LocalTarget(Target):
         return AttemptOptions(self.warehouse_path, self.replay, on_event, self.retry_interval_scale)
 
     def close(self) -> None:
+        if self.standbys is not None:
+            self.standbys.close()
         self.release_warehouse()
         self.store.close()
 
@@ -201,8 +213,11 @@ class LocalTarget(Target):
         from cdpo.targets.local.worker import spawn
 
         self.release_warehouse()
-        pid = spawn(self.root, attempt_id, self._options())
+        standby = self.standbys.take() if self.standbys is not None else None
+        pid = spawn(self.root, attempt_id, self._options(), standby)
         self.store.set_attempt(attempt_id, pid=pid)
+        if self.standbys is not None:
+            self.standbys.refill()  # warms up while this attempt runs
 
     def _ref(self, attempt_id: int) -> SessionRef:
         row = self.store.attempt(attempt_id)

@@ -1,7 +1,8 @@
 """The worker process that runs one attempt, so callers can poll, kill and read logs meanwhile.
 
 Usage: ``python -m cdpo.targets.local.worker ROOT ATTEMPT_ID [WAREHOUSE REPLAY SCALE]``. Everything it does
-lands in the store; a failure to even start is recorded on the attempt.
+lands in the store; a failure to even start is recorded on the attempt. A warm standby
+(``cdpo.targets.local.standby``) runs ``main`` with the same arguments in a process started earlier.
 """
 
 from __future__ import annotations
@@ -9,28 +10,37 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cdpo.errors import CdpoError
+
+if TYPE_CHECKING:
+    from cdpo.targets.local.standby import Standby
 
 __all__ = ["main", "spawn"]
 
 
-def spawn(root: Path, attempt_id: int, options: Any) -> int:
-    """Start the worker for ``attempt_id`` in its own process group; its pid.
+def spawn(root: Path, attempt_id: int, options: Any, standby: Standby | None = None) -> int:
+    """Start the worker for ``attempt_id`` in its own session; the pid that runs the attempt.
 
     ``options`` is the ``AttemptOptions`` to pass on (files only: callbacks stay in the caller).
+    ``standby``, when it can take the attempt, runs it; otherwise it is closed and a new process
+    starts cold. Either way stdout and stderr go to ``.cdpo/worker-<id>.log``.
     """
-    argv = [sys.executable, "-m", "cdpo.targets.local.worker", str(root), str(attempt_id)]
-    argv += [
+    args = [str(root), str(attempt_id)]
+    args += [
         str(options.warehouse or ""),
         str(options.replay or ""),
         repr(options.retry_interval_scale),
     ]
     log = Path(root) / ".cdpo" / f"worker-{attempt_id}.log"
+    if standby is not None:
+        pid = standby.hand_off(args, log)
+        if pid is not None:
+            return pid
     with log.open("ab") as output:
         process = subprocess.Popen(
-            argv,
+            [sys.executable, "-m", "cdpo.targets.local.worker", *args],
             stdout=output,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,

@@ -10,8 +10,8 @@ import duckdb
 import pytest
 
 from cdpo.errors import ConfigError
-from cdpo.phases.unification.truth import TruthScorer
-from cdpo.samples import identity_quality, lookup_from_rows, read_truth
+from cdpo.phases.unification.truth import TruthScorer, record_keys
+from cdpo.samples import identity_quality, lookup_from_rows, read_truth, record_key
 
 # Ids as staging leaves them and as they come back from a warehouse: padded, lower case,
 # non-ASCII (Python's str.upper maps 'ß' to 'SS'), integers and integral floats.
@@ -80,3 +80,23 @@ def test_a_missing_or_foreign_truth_file_is_a_config_error(tmp_path: Path) -> No
                 f"TO '{tmp_path / 'nulls.parquet'}' (FORMAT parquet)")  # fmt: skip
     with pytest.raises(ConfigError, match="no person_id"):
         TruthScorer(tmp_path / "nulls.parquet")
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        ["a1", " b2\t", "x\x1c", "\x85y", "straße", "é9 ", None, "", "  "],
+        [7, -3, None, 0],
+        [7, "7", 7.0, 8.5, None, True, 2**70],
+        [],
+    ],
+    ids=["text", "integers", "mixed", "empty"],
+)
+def test_record_keys_equal_record_key_value_by_value(values: list) -> None:
+    import pyarrow as pa
+
+    expected = [record_key(v) for v in values]
+    assert record_keys(values).to_pylist() == expected
+    if values and len({type(v) for v in values if v is not None}) == 1:
+        for kind in (None, pa.large_string()) if isinstance(values[0], str) else (None,):
+            assert record_keys(pa.chunked_array([pa.array(values, kind)])).to_pylist() == expected

@@ -20,9 +20,11 @@ from cdpo.phases.ingestion import quote
 from cdpo.phases.unification.settings import UnificationSettings
 
 if TYPE_CHECKING:
+    import pyarrow as pa
+
     from cdpo.samples import IdentityQuality
 
-__all__ = ["TruthScorer", "check_truth", "record_id_columns"]
+__all__ = ["TruthScorer", "check_truth", "record_id_columns", "record_keys"]
 
 
 def record_id_columns(settings: UnificationSettings, truth: Path) -> dict[str, str]:
@@ -45,36 +47,73 @@ def record_id_columns(settings: UnificationSettings, truth: Path) -> dict[str, s
     )
 
 
-def _record_keys(values: Iterable[Any]) -> list[str]:
-    """``cdpo.samples.record_key`` of every value; strings and integers (nearly every id) inlined."""
+_ASCII_SPACE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f "
+"""The ASCII characters Python's ``str.strip()`` removes (``str.isspace``)."""
+
+
+def record_keys(values: Any) -> pa.Array:
+    """``cdpo.samples.record_key`` of every value of an Arrow array, or of a list of values.
+
+    Vectorised where Arrow gives Python's answer exactly: integers, and text that is ASCII
+    (``str.upper`` maps e.g. 'ß' to 'SS', so other text goes value by value, as does any other
+    type); a NULL is 'NONE', as ``str(None).upper()``.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     from cdpo.samples import record_key
 
-    return [
-        v.strip().upper() if type(v) is str else str(v) if type(v) is int else record_key(v)
-        for v in values
-    ]
+    if not isinstance(values, pa.Array | pa.ChunkedArray):
+        try:
+            values = pa.array(values)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed types: value by value
+            return pa.array([record_key(v) for v in values], pa.string())
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    if pa.types.is_integer(values.type):
+        keys = pc.cast(values, pa.string())
+    elif pa.types.is_string(values.type) or pa.types.is_large_string(values.type):
+        keys = pc.cast(pc.ascii_upper(pc.utf8_trim(values, characters=_ASCII_SPACE)), pa.string())
+        other = pc.invert(pc.fill_null(pc.string_is_ascii(values), True))
+        if pc.any(other).as_py():
+            at = other.to_numpy(zero_copy_only=False).nonzero()[0]
+            fixed = [record_key(v) for v in values.take(pa.array(at)).to_pylist()]
+            keys = pc.replace_with_mask(keys, other, pa.array(fixed, pa.string()))
+    else:
+        return pa.array([record_key(v) for v in values.to_pylist()], pa.string())
+    return pc.fill_null(keys, "NONE")
 
 
 # Pair counts from the person × cluster contingency table (cdpo.samples.quality._score). A truth
 # record without a predicted profile is a cluster of its own; the last truth row of a record wins,
 # as in read_truth's dict; a record's most frequent profile wins, ties to the smallest as text.
+# Tables and profiles arrive as integer codes (``TruthScorer._stage``), profile codes in the
+# profiles' text order, so every tie breaks as it would on the text. One grouping of both sides by
+# record finds each record's person and, when all its versions agree, its profile; only records
+# whose versions disagree are put to a vote.
 _SCORE_SQL = """
-WITH person AS (
-  SELECT tbl, key, arg_max(person, ord) AS person FROM truth WHERE list_contains(?, tbl)
-  GROUP BY tbl, key
+WITH rec AS MATERIALIZED (
+  SELECT tbl, key, arg_max(person, ord) FILTER (WHERE ord IS NOT NULL) AS person,
+         min(profile) AS lo, max(profile) AS hi
+  FROM (
+    SELECT tbl, key, person, ord, NULL::INTEGER AS profile FROM truth WHERE list_contains(?, tbl)
+    UNION ALL SELECT tbl, key, NULL, NULL, profile FROM predicted
+  ) GROUP BY tbl, key
 ), votes AS (
-  SELECT tbl, key, profile, count(*) AS n FROM predicted WHERE profile IS NOT NULL
-  GROUP BY tbl, key, profile
+  SELECT tbl, key, profile, count(*) AS n
+  FROM predicted SEMI JOIN (SELECT tbl, key FROM rec WHERE person IS NOT NULL AND lo <> hi) USING (tbl, key)
+  WHERE profile IS NOT NULL GROUP BY tbl, key, profile
 ), winner AS (
   SELECT tbl, key, arg_min(profile, {'n': -n, 'p': profile}) AS profile FROM votes GROUP BY tbl, key
-), record AS (
-  SELECT p.person, w.profile FROM person p LEFT JOIN winner w USING (tbl, key)
-), cell AS (
+), record AS MATERIALIZED (
+  SELECT r.person, CASE WHEN r.lo = r.hi THEN r.lo ELSE w.profile END AS profile
+  FROM rec r LEFT JOIN winner w USING (tbl, key) WHERE r.person IS NOT NULL
+), cell AS MATERIALIZED (
   SELECT person, profile, count(*) AS n FROM record WHERE profile IS NOT NULL GROUP BY person, profile
-), per_person AS (
+), per_person AS MATERIALIZED (
   SELECT person, count(*) AS n, count(DISTINCT profile) + count(*) - count(profile) AS clusters
   FROM record GROUP BY person
-), per_profile AS (
+), per_profile AS MATERIALIZED (
   SELECT profile, sum(n) AS n, count(*) AS people FROM cell GROUP BY profile
 ), singletons AS (
   SELECT count(*) - count(profile) AS n FROM record
@@ -95,7 +134,7 @@ SELECT
 
 
 class TruthScorer:
-    """The truth file and predicted profiles in an in-memory DuckDB, scored in SQL.
+    """The truth file and predicted profiles as Arrow arrays, scored in an in-memory DuckDB.
 
     ``add`` the ``(record id, profile)`` rows of each scored table, then ``score`` them.
 
@@ -112,52 +151,35 @@ class TruthScorer:
             )
         self.con = duckdb.connect()
         try:
-            self._load(path)
+            self.truth = self._load(path)
         except duckdb.Error as error:
             self.con.close()
             raise ConfigError(f"not a truth file ({error})", file=path) from None
         except BaseException:
             self.con.close()
             raise
-        self.con.execute("CREATE TABLE predicted (tbl VARCHAR, key VARCHAR, profile VARCHAR)")
-        self.tables = {
-            row[0] for row in self.con.execute("SELECT DISTINCT tbl FROM truth").fetchall()
-        }
+        self.tables = set(self.truth.column("tbl").unique().to_pylist())
+        self.predicted: list[tuple[str, pa.Array, pa.Array]] = []
 
-    def _load(self, path: Path) -> None:
-        """``truth(tbl, key, person, ord)``: ``ord`` is the row's position in the file."""
+    def _load(self, path: Path) -> pa.Table:
+        """``(tbl, key, person, ord)``: ``ord`` is the row's position in the file."""
         import pyarrow as pa
 
         raw = (
             self.con.read_parquet(str(path), file_row_number=True)
-            .order("file_row_number")
-            .select("table_name, record_id, person_id")
+            .select("table_name, record_id, person_id, file_row_number")
             .to_arrow_table()
         )
         if raw.column("person_id").null_count:
             raise ConfigError("a truth row has no person_id", file=path)
-        keys = pa.array(_record_keys(raw.column("record_id").to_pylist()), pa.string())
-        truth = pa.table(
+        return pa.table(
             {
-                "tbl": raw.column("table_name"),
-                "key": keys,
+                "tbl": raw.column("table_name").cast(pa.string()),
+                "key": record_keys(raw.column("record_id")),
                 "person": raw.column("person_id"),
-                "ord": pa.array(range(raw.num_rows), pa.int64()),
+                "ord": raw.column("file_row_number"),
             }
         )
-        self._insert("truth", truth)
-
-    def _insert(self, table: str, data: Any, source: str | None = None) -> None:
-        """Rows of Arrow table ``data`` into ``table`` (created from them when ``source`` is None;
-        else inserted after a first column ``tbl`` = ``source``)."""
-        self.con.register("_cdpo_truth_rows", data)
-        try:
-            if source is None:
-                self.con.execute(f"CREATE TABLE {table} AS SELECT * FROM _cdpo_truth_rows")
-            else:
-                self.con.execute(f"INSERT INTO {table} SELECT ?, * FROM _cdpo_truth_rows", [source])
-        finally:
-            self.con.unregister("_cdpo_truth_rows")
 
     def add(self, table: str, rows: Sequence[tuple[Any, Any]]) -> None:
         """The ``(record id, profile)`` rows of truth table ``table``; a NULL profile is no profile."""
@@ -168,15 +190,48 @@ class TruthScorer:
             texts = pa.array(profiles, pa.string())
         except pa.ArrowTypeError:  # not text: compared as text, as the votes are
             texts = pa.array([None if p is None else str(p) for p in profiles], pa.string())
-        keys = pa.array(_record_keys(record for record, _ in rows), pa.string())
-        self._insert("predicted", pa.table({"key": keys, "profile": texts}), table)
+        self.predicted.append((table, record_keys([record for record, _ in rows]), texts))
 
     def score(self, tables: Iterable[str]) -> IdentityQuality:
         """Pairwise scores of the truth's records of ``tables`` against the added profiles."""
         from cdpo.samples import IdentityQuality
 
-        (row,) = self.con.execute(_SCORE_SQL, [sorted(tables)]).fetchall()
+        codes = self._stage()
+        scored = sorted({codes[t] for t in tables if t in codes})
+        (row,) = self.con.execute(_SCORE_SQL, [scored]).fetchall()
         return IdentityQuality(*(int(v) for v in row))  # in the dataclass's field order
+
+    def _stage(self) -> dict[str, int]:
+        """Create ``truth(tbl, key, person, ord)`` and ``predicted(tbl, key, profile)``, tables and
+        profiles as integer codes (profiles numbered in their sorted order); returns table → code."""
+        import numpy as np
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        names = sorted(self.tables | {t for t, _, _ in self.predicted})
+        codes = {name: i for i, name in enumerate(names)}
+        truth = self.truth.set_column(
+            0, "tbl", pc.index_in(self.truth.column("tbl"), value_set=pa.array(names, pa.string()))
+        )
+        profiles = pa.chunked_array([p for _, _, p in self.predicted], pa.string())
+        distinct = profiles.unique().drop_null()
+        predicted = pa.table(
+            {
+                "tbl": np.repeat(
+                    np.array([codes[t] for t, _, _ in self.predicted], np.int32),
+                    [len(k) for _, k, _ in self.predicted],
+                ),
+                "key": pa.chunked_array([k for _, k, _ in self.predicted], pa.string()),
+                "profile": pc.index_in(profiles, distinct.take(pc.sort_indices(distinct))),
+            }
+        )
+        for name, data in (("truth", truth), ("predicted", predicted)):
+            self.con.register("_truth_rows", data)
+            try:
+                self.con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _truth_rows")
+            finally:
+                self.con.unregister("_truth_rows")
+        return codes
 
     def close(self) -> None:
         self.con.close()

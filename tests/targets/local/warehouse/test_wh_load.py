@@ -475,3 +475,39 @@ def test_a_bound_that_cannot_be_compared_is_refused_every_time(
     good = ("1", "9") if field == "id" else ("2024-01-01T12:00:00Z", "2025-01-01")
     config["in"].update(start_time=good[0], end_time=good[1])
     assert run_td_load(wh, config, database="client_src", table="bounded").num_records == 2
+
+
+def _window_load(wh: Warehouse, path: Path, field: str, start: str, end: str) -> Any:
+    config = _file_config(str(path))
+    config["in"].update(incremental=True, incremental_field=field, start_time=start, end_time=end)
+    return run_td_load(wh, config, database="client_src", table="windowed", upload_time=UPLOAD)
+
+
+def test_windows_over_one_file_keep_its_order_and_see_it_change(
+    wh: Warehouse, tmp_path: Path
+) -> None:
+    path = _write(
+        tmp_path / "w.jsonl",
+        '{"id": 3, "at": "2024-01-03T00:00:00Z"}\n'
+        '{"id": 1, "at": "2024-01-01T00:00:00Z"}\n'
+        '{"id": 4, "at": "2024-02-01T00:00:00Z"}\n'
+        '{"id": 2, "at": "2024-01-02T00:00:00Z"}\n',
+    )
+    january = ("2023-12-31T23:59:59Z", "2024-01-31T23:59:59Z")
+    before = set(wh.file_tables)  # the tests share one open warehouse
+    assert _window_load(wh, path, "at", *january).num_records == 3
+    assert _window_load(wh, path, "id", "3", "4").num_records == 1  # another key, same file
+    keyed = [key for key in set(wh.file_tables) - before if key[0] == "keyed"]
+    assert len(keyed) == 2  # each key read once from the parsed file, then compared per batch
+    ids = wh.query("SELECT id FROM windowed", "client_src").rows  # insertion order
+    assert [r[0] for r in ids] == [3, 1, 2, 4]
+    with path.open("a", encoding="utf-8") as more:
+        more.write('{"id": 5, "at": "2024-01-04T00:00:00Z"}\n')
+    again = _window_load(wh, path, "at", *january)
+    assert (again.num_records, again.last_record) == (4, "2024-01-04T00:00:00Z")
+
+
+def test_a_data_column_named_like_the_key_column(wh: Warehouse, tmp_path: Path) -> None:
+    path = _write(tmp_path / "k.jsonl", '{"__cdpo_key": "x", "at": "2024-01-01T00:00:00Z"}\n')
+    assert _window_load(wh, path, "at", "2023-01-01", "2025-01-01").num_records == 1
+    assert _rows(wh, "windowed", order="at")[0]["__cdpo_key"] == "x"

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from cdpo.errors import ConfigError
-from cdpo.targets.local.warehouse.catalog import NUMERIC_TYPE_IDS
+from cdpo.targets.local.warehouse.catalog import NUMERIC_TYPE_IDS, table_exists
 from cdpo.targets.local.warehouse.names import TableName, quote
 from cdpo.targets.local.warehouse.warehouse import INTERNAL_SCHEMA
 
@@ -28,17 +28,29 @@ if TYPE_CHECKING:
 
 __all__ = ["Window", "last_loaded_sql", "read_last_record", "save_last_record", "window"]
 
-_STATE = quote(INTERNAL_SCHEMA, "load_state")
+_STATE_NAME = TableName(INTERNAL_SCHEMA, "load_state")
+_STATE = _STATE_NAME.sql
 
 
 @dataclass(frozen=True)
 class Window:
-    """Which rows a load takes: ``condition`` (with ``params``) over ``key`` values (the compared
-    value's SQL; empty when the load is not incremental and takes every row)."""
+    """Which rows a load takes: ``key`` (the compared value's SQL; empty when the load is not
+    incremental and takes every row) passing ``tests`` (``> bound``, ``<= bound``), with ``params``.
+    """
 
-    condition: str
-    params: tuple[str, ...]
-    key: str
+    key: str = ""
+    tests: tuple[str, ...] = ()
+    params: tuple[str, ...] = ()
+
+    @property
+    def condition(self) -> str:
+        return self.condition_on(self.key)
+
+    def condition_on(self, key: str) -> str:
+        """The window's condition over ``key``, a column holding the key already computed."""
+        if not self.tests:
+            return "TRUE"
+        return " AND ".join([f"{key} IS NOT NULL", *(f"{key} {test}" for test in self.tests)])
 
 
 def _kind(
@@ -124,14 +136,13 @@ def window(
     readings = _readings(wh, bounds) if bounds else {}  # one statement for the kind and checks
     kind = _kind(wh, rows_sql, types, field, start or end)
     key_sql, bound_sql = (part.format(quote(field)) for part in _KEYS[kind])
-    keep, params = [f"{key_sql} IS NOT NULL"], []
-    for value, test in ((start, f"{key_sql} > {bound_sql}"), (end, f"{key_sql} <= {bound_sql}")):
+    tests, params = [], []
+    for value, test in ((start, f"> {bound_sql}"), (end, f"<= {bound_sql}")):
         if value is not None:
             _check_bound(value, kind, field, readings[value])
-            keep.append(test)
+            tests.append(test)
             params.append(value)
-    condition = " AND ".join(keep) if params else "TRUE"
-    return Window(condition, tuple(params), key_sql)
+    return Window(key_sql, tuple(tests), tuple(params))
 
 
 def last_loaded_sql(field: str, key: str) -> str:
@@ -152,8 +163,10 @@ def _ensure_state(wh: Warehouse) -> None:
 
 
 def read_last_record(wh: Warehouse, target: TableName) -> str | None:
-    """The last value an earlier incremental load into ``target`` reached, if any."""
-    _ensure_state(wh)
+    """The last value an earlier incremental load into ``target`` reached, if any (reading
+    creates nothing: a load reads it before its transaction)."""
+    if not table_exists(wh, _STATE_NAME):
+        return None
     row = wh.first(
         f"SELECT last_record FROM {_STATE} WHERE database = ? AND table_name = ?",
         [target.database, target.table],

@@ -7,7 +7,9 @@ As Treasure Data does, every loaded row gets a ``time`` column in unix seconds (
 ``add_time`` filter: from a column, a fixed value, or the upload time); ``out.mode`` appends (new
 columns are added) or replaces; ``incremental: true`` loads only rows after the start value
 (``last_record``, ``start_time``, ``from_date`` …; else the last value this table loaded) and up
-to the end value. The load runs in one transaction: on failure the table is as it was.
+to the end value. The load runs in one transaction: on failure the table is as it was. Its rows
+are built with their time columns in one statement, and the monthly windows of a history load
+compare incremental keys read from the files once per attempt (``readers.keyed_rows``).
 """
 
 from __future__ import annotations
@@ -29,7 +31,13 @@ from cdpo.targets.local.warehouse.incremental import (
 )
 from cdpo.targets.local.warehouse.names import TableName, quote, table_name
 from cdpo.targets.local.warehouse.query_replay import source_query, source_select
-from cdpo.targets.local.warehouse.readers import FileSource, file_rows, parser_source
+from cdpo.targets.local.warehouse.readers import (
+    KEY_COLUMN,
+    FileSource,
+    file_rows,
+    keyed_rows,
+    parser_source,
+)
 from cdpo.targets.local.warehouse.time_column import TimeColumns, time_columns, time_spec
 
 if TYPE_CHECKING:
@@ -96,14 +104,14 @@ def run_td_load(
     rows = file_rows(wh, source)  # parsed once per attempt, outside the load's transaction
     # A query-based source runs its query (and its WHERE window) on TD's side: so do we.
     select = f"SELECT * FROM {rows}" if query is None else source_select(rows, *query)
+    types = dict(wh.columns_of(select))
+    taken, start = _window(wh, select, types, target, section, field)
+    times = time_columns(wh, types, spec, now)
+    loaded = _loaded_rows(wh, rows if query is None else None, select, types, taken)
     with wh.transaction():
-        types = dict(wh.columns_of(select))
-        taken, start = _window(wh, select, types, target, section, field)
-        times = time_columns(wh, types, spec, now)
         # One statement builds the load's rows with their time columns.
         wh.run(
-            f"CREATE TABLE {staged.sql} AS SELECT {times.select} FROM ({select}) AS r "
-            f"WHERE {taken.condition}",
+            f"CREATE TABLE {staged.sql} AS SELECT {times.select} FROM ({loaded}) AS r",
             taken.params,
         )
         count, last = _summary(wh, staged, select, taken, times, field)
@@ -112,6 +120,20 @@ def run_td_load(
             save_last_record(wh, target, last)
         _finish(wh, staged, target, out_mode)
     return LoadResult(target, count, out_mode, source.files, last)
+
+
+def _loaded_rows(
+    wh: Warehouse, rows: str | None, select: str, types: dict[str, Any], taken: Window
+) -> str:
+    """The SELECT of the rows this load takes (with ``taken.params``), in the files' order.
+
+    A window over a file table compares keys computed once per attempt (``keyed_rows``).
+    """
+    if rows is None or not taken.tests or KEY_COLUMN in types:
+        return f"SELECT * FROM ({select}) AS r WHERE {taken.condition}"
+    keyed = keyed_rows(wh, rows, taken.key)
+    key = quote(KEY_COLUMN)
+    return f"SELECT * EXCLUDE ({key}) FROM {keyed} WHERE {taken.condition_on(key)}"
 
 
 def _summary(
@@ -231,7 +253,7 @@ def _window(
     input without an incremental field is incremental by ``last_path`` alone (every row).
     """
     if not section.get("incremental") or (not field and section.get("type") in _FILE_TYPES):
-        return Window("TRUE", (), ""), None
+        return Window(), None
     if not field:
         raise ConfigError(
             f"incremental load into {target} has no incremental field: set 'incremental_field' "

@@ -8,7 +8,7 @@ connector's timestamps as strings), nested JSON objects as JSON text, arrays as 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,11 +20,14 @@ if TYPE_CHECKING:
     from cdpo.targets.local.warehouse.warehouse import Warehouse
 
 __all__ = [
+    "FILE_TABLES_KEPT",
     "FORMATS",
+    "KEY_COLUMN",
     "FileSource",
     "embulk_columns",
     "file_rows",
     "format_of",
+    "keyed_rows",
     "parser_source",
 ]
 
@@ -149,8 +152,11 @@ def _storage_expr(column: str, dtype: Any) -> str:
     return f"CAST({ref} AS VARCHAR) AS {ref}"
 
 
-FILE_TABLES_KEPT = 4
-"""Parsed file sets an open warehouse keeps (least recently used dropped first)."""
+FILE_TABLES_KEPT = 6
+"""Parsed file sets (and their keyed copies) an open warehouse keeps, least recently used
+dropped first."""
+KEY_COLUMN = "__cdpo_key"
+"""The column of ``keyed_rows`` holding each row's incremental key."""
 _FILES_DB = "_cdpo_files"
 
 
@@ -180,10 +186,30 @@ def file_rows(wh: Warehouse, source: FileSource) -> str:
     for name, _ in columns:
         valid_column(name, field=f"{source.origin}: a column of {source.files[0].name}")
     select = ", ".join(_storage_expr(name, dtype) for name, dtype in columns)
+    return _kept(wh, key, f"SELECT {select} FROM {reader}", params)
+
+
+def keyed_rows(wh: Warehouse, rows: str, key_sql: str) -> str:
+    """``rows`` (a ``file_rows`` table) with ``key_sql`` computed once into ``KEY_COLUMN``.
+
+    The monthly batches of a history load compare every row's incremental key with their window:
+    reading a timestamp from text once per attempt, not once per batch, makes each batch a scan
+    of one typed column. Row order is ``rows``'; call it outside a transaction, as ``file_rows``.
+    """
+    key = ("keyed", rows, key_sql)
+    if key in wh.file_tables:
+        wh.file_tables.move_to_end(key)
+        return wh.file_tables[key]
+    return _kept(wh, key, f"SELECT *, {key_sql} AS {quote(KEY_COLUMN)} FROM {rows}", [])
+
+
+def _kept(wh: Warehouse, key: Hashable, select: str, params: list[Any]) -> str:
+    """A new table of ``select`` in the parsed files' database, remembered under ``key``."""
+    cache = wh.file_tables
     if not cache:  # a database of its own, so no TD database lists the parsed files
         wh.run(f"ATTACH IF NOT EXISTS ':memory:' AS {_FILES_DB}")
     name = f"{_FILES_DB}.main.{quote('t_' + uuid.uuid4().hex[:12])}"
-    wh.run(f"CREATE TABLE {name} AS SELECT {select} FROM {reader}", params)
+    wh.run(f"CREATE TABLE {name} AS {select}", params)
     cache[key] = name
     while len(cache) > FILE_TABLES_KEPT:
         wh.run(f"DROP TABLE IF EXISTS {cache.popitem(last=False)[1]}")

@@ -203,3 +203,31 @@ def test_a_killed_caller_leaves_its_worker_running_and_its_standby_exits(
     with LocalTarget(runtime_root) as target:
         assert target.store.attempt(int(attempt_id))["pid"] == int(used)
         assert target.wait(attempt_id, timeout=60).status is AttemptStatus.SUCCESS
+
+
+def test_no_standby_when_none_can_start_and_the_attempt_still_runs(
+    pushed: LocalTarget, monkeypatch
+) -> None:
+    from cdpo.targets.local.standby import Standby
+
+    def refuse() -> Standby:
+        raise BlockingIOError("fork: resource temporarily unavailable")
+
+    monkeypatch.setattr(Standby, "start", refuse)
+    attempt, _ = _run(pushed, 0)
+    assert attempt.status is AttemptStatus.SUCCESS
+    assert pushed.standbys is not None and pushed.standbys.pid is None
+
+
+def test_a_forked_copy_of_the_caller_leaves_the_standby_alone(pushed: LocalTarget) -> None:
+    _run(pushed, 0)
+    assert pushed.standbys is not None
+    standby = pushed.standbys.pid
+    child = os.fork()
+    if child == 0:  # what a forked child's exit would do: close what it inherited
+        pushed.standbys.close()
+        os._exit(0)
+    os.waitpid(child, 0)
+    assert standby is not None and not _gone(standby)
+    _, pid = _run(pushed, 1)
+    assert pid == standby

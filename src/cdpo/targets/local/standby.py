@@ -60,6 +60,7 @@ class Standby:
     def __init__(self, process: subprocess.Popen[bytes], key: tuple[Any, ...]) -> None:
         self.process = process
         self.key = key
+        self._owner = os.getpid()
 
     @classmethod
     def start(cls) -> Standby:
@@ -115,6 +116,8 @@ class Standby:
         one that missed its ``HANDOFF_TIMEOUT`` must not start the attempt a cold worker runs.
         """
         _LIVE.discard(self)
+        if os.getpid() != self._owner:  # a forked copy of the caller: the standby is not its own
+            return
         for pipe in (self.process.stdin, self.process.stdout):
             if pipe is not None:
                 with contextlib.suppress(OSError):
@@ -146,10 +149,14 @@ class StandbySlot:
             return standby
 
     def refill(self) -> None:
-        """Start a standby for the next attempt, unless one waits or the slot is closed."""
+        """Start a standby for the next attempt, unless one waits or the slot is closed.
+
+        Best effort: when no process can be started now, the next attempt starts cold.
+        """
         with self._lock:
             if self._standby is None and not self._closed:
-                self._standby = Standby.start()
+                with contextlib.suppress(OSError):
+                    self._standby = Standby.start()
 
     def close(self) -> None:
         """Close the waiting standby; the slot starts no more."""
@@ -169,11 +176,13 @@ def _close_live() -> None:
 def _read_line(fd: int, timeout: float | None = None) -> bytes:
     """Bytes from ``fd`` up to a newline; what came before EOF or ``timeout`` seconds otherwise."""
     deadline = None if timeout is None else time.monotonic() + timeout
+    poller = select.poll()  # not select(): a busy caller's descriptors may pass FD_SETSIZE
+    poller.register(fd, select.POLLIN)
     data = b""
     while not data.endswith(b"\n"):
         if deadline is not None:
             remaining = deadline - time.monotonic()
-            if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
+            if remaining <= 0 or not poller.poll(remaining * 1000):
                 break
         chunk = os.read(fd, 65536)
         if not chunk:

@@ -103,6 +103,7 @@ def test_sql_files_parse_as_presto_and_prep_nulls_junk(tmp_path: Path, retail: L
     assert "COALESCE(k1.unified, k2.unified)" in enrich
     assert 'k1.id = CAST(s."user_email" AS VARCHAR) AND k1.id_key_type = 1' in enrich
     assert 'k2.id = CAST(s."td_client_id" AS VARCHAR) AND k2.id_key_type = 4' in enrich
+    assert "WHERE id_key_type IN (1, 4)" in enrich  # only the key types it joins on are grouped
     params = _yaml(project, "config/src_prep_params.yml")["prep_tbls"][1]
     assert params == {
         "src_db": STG, "src_tbl": "orders", "snk_db": CONFIG, "snk_tbl": "orders_prep",

@@ -100,10 +100,12 @@ def enrich_sql(model: UnificationModel, table: UnifiedTable) -> str:
         picks.append(f"{alias}.unified")
     unified = f"COALESCE({', '.join(picks)})" if len(picks) > 1 else picks[0]
     lookup = f"{quote(model.output_database)}.{quote(model.id_name + '_lookup')}"
+    # Only the key types this table joins on are grouped: the lookup's other ids cannot match.
+    types = ", ".join(str(ns) for ns in sorted({model.ns(key) for _, key in ordered}))
     return (
         f"-- {table.database}.{table.name} with its {model.kind} ({model.id_name}).\n"
         f"WITH ids AS (\n  SELECT id, id_key_type, MIN({quote(model.kind)}) AS unified\n"
-        f"  FROM {lookup}\n  GROUP BY id, id_key_type\n)\n"
+        f"  FROM {lookup}\n  WHERE id_key_type IN ({types})\n  GROUP BY id, id_key_type\n)\n"
         f"SELECT s.*, {unified} AS {quote(model.id_name)}\nFROM {table.qualified} AS s\n"
         + "\n".join(joins)
         + "\n"

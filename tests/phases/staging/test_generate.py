@@ -270,6 +270,9 @@ def test_bad_inputs_fail_before_anything_is_written(tmp_path: Path, target: Loca
     with pytest.raises(GenerateError, match=r"dedup/join column.*order_key.*valid: email"):
         generate(tmp_path, target, tables=["orders_histunion"],
                  rules={"orders": {"dedup": {"keys": ["order_key"]}, "columns": {"email": "id"}}})  # fmt: skip
+    make_table(target, "helpers_histunion", "email VARCHAR, email__std VARCHAR, time BIGINT")
+    with pytest.raises(GenerateError, match="email__std have the name of a helper column"):
+        generate(tmp_path, target, tables=["helpers_histunion"])
     make_table(target, "notime_histunion", "a VARCHAR")
     with pytest.raises(GenerateError, match="no 'time' column"):
         generate(tmp_path, target, tables=["notime_histunion"])

@@ -131,3 +131,33 @@ def test_full_mode_rebuilds_and_the_row_check_catches_a_tampered_table(
     assert got == [{"sku": "s1", "price": 1.5}, {"sku": "s2", "price": 2.0}]
     checks = _validate(tmp_path, target, project, **section)
     assert checks[("staging_rows", f"{STG}.prices")].status is CheckStatus.PASS
+
+
+def test_a_key_on_parsed_outputs_upserts_and_validates(tmp_path: Path, target: LocalTarget) -> None:
+    """Keys that are a rule's parsed value (an email's ``_std``, a date's ``_unixtime``) read the
+    ``parsed_data`` helpers, in the upsert and in VALIDATE's re-count of the source keys."""
+    columns = "email VARCHAR, seen VARCHAR, note VARCHAR, time BIGINT"
+    make_table(target, "visitors_histunion", columns, [
+        ("A@x.com", "2024-03-05", "first", T0),
+        (" a@x.com", "05.03.2024", "second", T0 + 1),  # same keys once cleaned: one row
+        ("a@x.com", "2024-03-06", "other day", T0 + 2),
+        ("not an email", "yesterday", "no key", T0 + 3),  # both keys NULL: kept as is
+        ("bad", "NA", "no key either", T0 + 4),
+    ])  # fmt: skip
+    keys = {"keys": ["email_std", "seen_unixtime"]}
+    section = {
+        "tables": ["visitors_histunion"],
+        "rules": {"visitors": {"dedup": keys, "columns": {"note": "id", "seen": "date"}}},
+    }
+    project = generate(tmp_path, target, **section)
+    run(target, project)
+    insert_rows(target, "visitors_histunion", [("a@X.com ", "2024-03-06T00:00", "update", T0 + 9)])
+    run(target, project)
+    got = rows(target, f"SELECT note FROM {STG}.visitors ORDER BY time")
+    assert [r["note"] for r in got] == ["second", "no key", "no key either", "update"]
+    checks = _validate(tmp_path, target, project, **section)
+    assert checks[("staging_rows", f"{STG}.visitors")].metrics == {"rows": 4, "expected_rows": 4}
+    assert checks[("staging_rows", f"{STG}.visitors")].status is CheckStatus.PASS
+    target.query(f"DELETE FROM {STG}.visitors WHERE note = 'update'")
+    checks = _validate(tmp_path, target, project, **section)
+    assert checks[("staging_rows", f"{STG}.visitors")].status is CheckStatus.FAIL

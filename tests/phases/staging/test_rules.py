@@ -234,3 +234,51 @@ def test_a_table_country_a_zone_and_a_null_token_set(tmp_path: Path, target: Loc
         None,
         "kept",
     ]  # the configured set, not the default
+
+
+DIRTY_DATES = [  # every shape of the chain, dirty spellings, and values that are not dates
+    " 2024-03-05 14:22:10.999 ", "2024-03-05T14:22", "2024-02-29", "2024/03/05", "2024/03/05 23:59:59",
+    "05-03-2024 14:22:10.5", "05-03-2024", "03/05/2024 14:22:10", "03/05/2024", "05.03.2024",
+    "2024-03-05T14:22:10.5+0530", "2024-03-05 14:22:10-05", "2024-03-05T14:22:10Z", "NA", " - ",
+    "2024-3-5", "14:22:10", "", None,
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("engine", ["presto", "hive"])
+def test_a_date_is_parsed_once_and_its_outputs_agree(
+    tmp_path: Path, target: LocalTarget, engine: str
+) -> None:
+    """The cascade is written once per date column (its ``_std``, ``_unixtime`` and ``_date`` read
+    its one result), in both renderings, and the three outputs agree on every dirty input."""
+    import calendar
+    import time
+
+    from cdpo.phases.staging.dates import DATE_FORMATS, ISO_WITH_OFFSET
+
+    ms = T0 * 1000
+    data = [(i, v, ms + i * 1000, T0 + i) for i, v in enumerate(DIRTY_DATES)]
+    make_table(target, "seen_histunion", "case_id BIGINT, v VARCHAR, ms BIGINT, time BIGINT", data)
+    rules = {"seen": {"columns": {"v": "date", "ms": "date", "case_id": "keep"}}}
+    project = generate(tmp_path, target, engine=engine, tables=["seen_histunion"], rules=rules)
+    for path in ("init_queries/northwind_src_seen_histunion_init.sql",
+                 "queries/northwind_src_seen_histunion.sql"):  # fmt: skip
+        sql = (project.directory / path).read_text()
+        for shape in (ISO_WITH_OFFSET, *(f.shape for f in DATE_FORMATS)):
+            assert sql.count(shape) == 1, (path, shape)
+        assert sql.count("100000000000") == 1  # the epoch-milliseconds test of ``ms``, once
+    run(target, project)
+    got = rows(target, f"SELECT * FROM {STG}.seen ORDER BY case_id")
+    for column in ("v", "ms"):
+        for row in got:
+            std, unix, day = (row[f"{column}_{s}"] for s in ("std", "unixtime", "date"))
+            assert (std is None) == (unix is None) == (day is None), row
+            if std is not None:
+                assert calendar.timegm(time.strptime(std, "%Y-%m-%d %H:%M:%S")) == unix, row
+                assert day == std[:10], row
+    assert [r["v_std"] for r in got] == [
+        "2024-03-05 14:22:10", "2024-03-05 14:22:00", "2024-02-29 00:00:00", "2024-03-05 00:00:00",
+        "2024-03-05 23:59:59", "2024-03-05 14:22:10", "2024-03-05 00:00:00", "2024-03-05 14:22:10",
+        "2024-03-05 00:00:00", "2024-03-05 00:00:00", "2024-03-05 08:52:10", "2024-03-05 19:22:10",
+        "2024-03-05 14:22:10", None, None, None, None, None, None,
+    ]  # fmt: skip
+    assert [r["ms_unixtime"] for r in got] == [T0 + i for i in range(len(DIRTY_DATES))]

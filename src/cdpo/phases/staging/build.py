@@ -16,10 +16,10 @@ from cdpo.phases.staging.model import StagingModel, StagingTable
 from cdpo.phases.staging.query import JoinedColumn, TableQuery
 from cdpo.phases.staging.rules import (
     ColumnSpec,
-    Output,
     RuleContext,
     metadata_outputs,
     outputs_of,
+    parsed_sql,
     prepared_sql,
 )
 from cdpo.targets.base import Column, Target
@@ -74,15 +74,25 @@ def _context(model: StagingModel, table: StagingTable, dialect: Dialect) -> Rule
     return RuleContext(dialect, settings.null_tokens, country, settings.timezone)
 
 
-def _outputs(
-    ctx: RuleContext, table: StagingTable, specs: tuple[ColumnSpec, ...]
-) -> tuple[Output, ...]:
+def _query(
+    ctx: RuleContext,
+    table: StagingTable,
+    specs: tuple[ColumnSpec, ...],
+    dropped: tuple[str, ...],
+    joined: tuple[JoinedColumn, ...],
+) -> TableQuery:
+    """The table under ``ctx``'s dialect: its rules' outputs and the helper columns they read."""
     outputs = [o for spec in specs for o in outputs_of(ctx, spec)]
-    return tuple(outputs + metadata_outputs(ctx, table.source))
-
-
-def _prepared(ctx: RuleContext, specs: tuple[ColumnSpec, ...]) -> tuple[tuple[str, str], ...]:
-    return tuple(pair for spec in specs for pair in prepared_sql(ctx, spec))
+    return TableQuery(
+        table,
+        specs,
+        dropped,
+        tuple(outputs + metadata_outputs(ctx, table.source)),
+        prepared=tuple(pair for spec in specs for pair in prepared_sql(ctx, spec)),
+        parsed=tuple(pair for spec in specs for pair in parsed_sql(ctx, spec)),
+        joined=joined,
+        dialect=ctx.dialect,
+    )
 
 
 def _kept(settings: Any, table: StagingTable, live: list[Column]) -> list[Column]:
@@ -112,8 +122,7 @@ def build_queries(model: StagingModel, target: Target) -> list[TableQuery]:
         specs = tuple(classify_columns(kept, sample, table.rules.columns))
         dropped = tuple(c.name for c in live if c not in kept)
         joined, ctx = _joined(target, table, built), _context(model, table, PRESTO)
-        outputs, prepared = _outputs(ctx, table, specs), _prepared(ctx, specs)
-        query = TableQuery(table, specs, dropped, outputs, prepared, joined)
+        query = _query(ctx, table, specs, dropped, joined)
         query.check()
         queries.append(query)
         built[table.qualified] = query.output_types
@@ -123,7 +132,4 @@ def build_queries(model: StagingModel, target: Target) -> list[TableQuery]:
 def in_dialect(model: StagingModel, query: TableQuery, dialect: Dialect) -> TableQuery:
     """The same table with its rules rendered for ``dialect`` (one definition, two engines)."""
     ctx = _context(model, query.table, dialect)
-    outputs, prepared = _outputs(ctx, query.table, query.columns), _prepared(ctx, query.columns)
-    return TableQuery(
-        query.table, query.columns, query.dropped, outputs, prepared, query.joined, dialect
-    )
+    return _query(ctx, query.table, query.columns, query.dropped, query.joined)

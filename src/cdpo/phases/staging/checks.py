@@ -91,34 +91,45 @@ def _q(database: str, table: str) -> str:
     return f"{PRESTO.quote(database)}.{PRESTO.quote(table)}"
 
 
-def _rows_result(
-    target: Target, model: StagingModel, table: StagingTable, record: dict[str, Any]
-) -> CheckResult:
-    name = table.qualified
+def _window_sql(model: StagingModel, table: StagingTable) -> str:
+    """The source rows up to the recorded watermark (what the staging table should hold)."""
     watermark = (
         f"(SELECT COALESCE(MAX(inc_value), 0) FROM {_q(model.lookup_database, INC_LOG)} "
         f"WHERE project_name = '{PROJECT_NAME_IN_LOG}' AND table_name = {PRESTO.literal(table.source)})"
     )
+    return f"FROM {_q(table.source_database, table.source)} WHERE time <= {watermark}"
+
+
+def _keys_sql(record: dict[str, Any], window: str) -> str:
+    """The cleaned dedup keys of the window's rows, computed as the generated SELECT does: the
+    prepared columns, the parsed ones over them, the keys' rule SQL over both."""
     prepared = ", ".join(f"{sql} AS {PRESTO.quote(n)}" for n, sql in record["prepared_sql"].items())
-    source = (
-        f"SELECT {prepared} FROM {_q(table.source_database, table.source)} "
-        f"WHERE time <= {watermark}"
-    )
+    rows = f"(SELECT {prepared} {window}) AS s"
+    if parsed := record.get("parsed_sql"):  # absent from records written before parsed_data
+        helpers = ", ".join(f"{sql} AS {PRESTO.quote(n)}" for n, sql in parsed.items())
+        rows = f"(SELECT *, {helpers} FROM {rows}) AS p"
+    keys = record["key_sql"]
+    return f"SELECT {', '.join(f'{keys[k]} AS {PRESTO.quote(k)}' for k in record['dedup_keys'])} FROM {rows}"
+
+
+def _rows_result(
+    target: Target, model: StagingModel, table: StagingTable, record: dict[str, Any]
+) -> CheckResult:
+    name = table.qualified
+    window = _window_sql(model, table)
     staged = _q(table.database, table.name)
     keys = record["dedup_keys"]
     if keys:
-        key_sql = record["key_sql"]
-        cleaned = ", ".join(f"{key_sql[k]} AS {PRESTO.quote(k)}" for k in keys)
+        cleaned = _keys_sql(record, window)
         all_null = " AND ".join(f"{PRESTO.quote(k)} IS NULL" for k in keys)
         columns = ", ".join(PRESTO.quote(k) for k in keys)
         expected = (
-            f"SELECT (SELECT COUNT(*) FROM (SELECT DISTINCT {columns} FROM (SELECT {cleaned} FROM ({source}) AS s) "
-            f"AS c WHERE NOT ({all_null})) AS d) + (SELECT COUNT(*) FROM (SELECT {cleaned} FROM ({source}) AS s) AS c "
-            f"WHERE {all_null})"
+            f"SELECT (SELECT COUNT(*) FROM (SELECT DISTINCT {columns} FROM ({cleaned}) AS c "
+            f"WHERE NOT ({all_null})) AS d) + (SELECT COUNT(*) FROM ({cleaned}) AS c WHERE {all_null})"
         )
         distinct = f"(SELECT COUNT(*) FROM (SELECT DISTINCT {columns} FROM {staged} WHERE NOT ({all_null})) AS d) + (SELECT COUNT(*) FROM {staged} WHERE {all_null})"
-    else:
-        expected = f"SELECT COUNT(*) FROM ({source}) AS s"
+    else:  # one staged row per source row: no cleaning to re-run, only the rows to count
+        expected = f"SELECT COUNT(*) {window}"
         distinct = f"(SELECT COUNT(*) FROM {staged})"
     row = target.query(
         f"SELECT (SELECT COUNT(*) FROM {staged}) AS staged, ({expected}) AS expected, "

@@ -61,9 +61,16 @@ def looks_like_date(value: str) -> bool:
     )
 
 
-def _normalised(d: Dialect, value: str) -> str:
-    """Fraction cut and ``T`` made a space, so one Java pattern reads both spellings."""
-    return f"replace({d.cut_fraction(value)}, 'T', ' ')"
+def _normalised(value: str, fmt: DateFormat) -> str:
+    """``value`` as ``fmt``'s Java pattern reads it: the fraction of a second cut (the outputs have
+    whole seconds) and a ``T`` made a space, only where the shape allows them. A shape's fraction
+    ends the value and every field before it is fixed-width, so the value without it is as long as
+    the pattern: a ``substr``, no regex (the cascade runs on every row of every date column)."""
+    if "([.][0-9]+)?" in fmt.shape:
+        value = f"substr({value}, 1, {len(fmt.pattern)})"
+    if "[T ]" in fmt.shape:
+        value = f"replace({value}, 'T', ' ')"
+    return value
 
 
 def unixtime_sql(d: Dialect, value: str, timezone: str, *, integer: bool = False) -> str:
@@ -76,6 +83,6 @@ def unixtime_sql(d: Dialect, value: str, timezone: str, *, integer: bool = False
     zone = d.literal(timezone)
     branches = [f"WHEN {d.matches(value, ISO_WITH_OFFSET)} THEN {d.iso_offset_unixtime(value)}"]
     for fmt in DATE_FORMATS:
-        text = d.reformat(_normalised(d, value), fmt.pattern)
+        text = d.reformat(_normalised(value, fmt), fmt.pattern)
         branches.append(f"WHEN {d.matches(value, fmt.shape)} THEN TD_TIME_PARSE({text}, {zone})")
     return "CASE\n      " + "\n      ".join(branches) + "\n    END"

@@ -133,14 +133,8 @@ class Hive(Dialect):
 
     def iso_offset_unixtime(self, expr: str) -> str:
         # Hive has no from_iso8601_timestamp; TD's TD_TIME_PARSE reads the offset (fraction cut).
-        text = f"replace({_offset_colon(Dialect.cut_fraction(self, expr))}, 'T', ' ')"
+        text = f"replace({_offset_colon(self.cut_fraction(expr))}, 'T', ' ')"
         return f"TD_TIME_PARSE({text}, 'UTC')"
-
-    def cut_fraction(self, expr: str) -> str:
-        # Without regexp_replace: the fraction ends every wall-clock shape that has one, and a
-        # regexp_replace inside unix_timestamp does not translate to DuckDB (sqlglot 30).
-        has = self.matches(expr, ":[0-9][0-9][.][0-9]+$")
-        return f"CASE WHEN {has} THEN substr({expr}, 1, instr({expr}, '.') - 1) ELSE {expr} END"
 
     def reformat(self, expr: str, java_pattern: str) -> str:
         # Hive parses leniently (31-02 → 02-03); the round trip rejects what Presto's TRY rejects.

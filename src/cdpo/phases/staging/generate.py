@@ -86,6 +86,7 @@ def classification_json(query: TableQuery) -> str:
         "dedup_keys": list(keys),
         "key_sql": {o.name: o.sql for o in query.outputs if o.name in keys},
         "prepared_sql": dict(query.prepared),
+        "parsed_sql": dict(query.parsed),
     }
     return json.dumps(record, indent=2) + "\n"
 

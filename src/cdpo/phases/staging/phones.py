@@ -60,17 +60,20 @@ def _plans() -> list[PhoneCountry]:
 
 
 def _international(d: Dialect, digits: str) -> list[str]:
+    """Branches over the digits of a number written with ``+`` or ``00``: each pattern allows the
+    ``00`` prefix, so only the branch that matches strips it (not every test: one regex a test)."""
+    stripped = f"regexp_replace({digits}, '^00', '')"
     branches = []
     for plan in _plans():
         cc = plan.calling_code
-        branches.append(f"WHEN {d.matches(digits, f'^{cc}{plan.nsn}$')} THEN concat('+', {digits})")
+        pattern = f"^(00)?{cc}{plan.nsn}$"
+        branches.append(f"WHEN {d.matches(digits, pattern)} THEN concat('+', {stripped})")
         if plan.trunk:  # '+44 (0)20 …': the trunk prefix written after the calling code
-            rest = f"substr({digits}, {len(cc) + len(plan.trunk) + 1})"
-            pattern = f"^{cc}{plan.trunk}{plan.nsn}$"
+            rest = f"substr({stripped}, {len(cc) + len(plan.trunk) + 1})"
+            pattern = f"^(00)?{cc}{plan.trunk}{plan.nsn}$"
             branches.append(f"WHEN {d.matches(digits, pattern)} THEN concat('+', '{cc}', {rest})")
-    branches.append(
-        f"WHEN {d.matches(digits, f'^{_ANY_INTERNATIONAL}$')} THEN concat('+', {digits})"
-    )
+    pattern = f"^(00)?{_ANY_INTERNATIONAL}$"
+    branches.append(f"WHEN {d.matches(digits, pattern)} THEN concat('+', {stripped})")
     return branches
 
 
@@ -96,11 +99,11 @@ def e164_sql(d: Dialect, value: str, digits: str, country: str) -> str:
     ``country`` is the default country.
     """
     international = f"(substr(trim({value}), 1, 1) = '+' OR substr({digits}, 1, 2) = '00')"
-    stripped = f"regexp_replace({digits}, '^00', '')"
-    intl = "\n      ".join(_international(d, stripped))
-    national = "\n      ".join(_national(d, digits, country))
+    intl = "\n        ".join(_international(d, digits))
+    national = "\n        ".join(_national(d, digits, country))
+    # Indented for a SELECT list item (4 spaces), as the date cascade is.
     return (
         f"CASE WHEN {digits} IS NULL OR {d.matches(digits, _REPEATED)} THEN NULL\n"
-        f"  WHEN {international} THEN CASE\n      {intl}\n    END\n"
-        f"  ELSE CASE\n      {national}\n    END\nEND"
+        f"      WHEN {international} THEN CASE\n        {intl}\n      END\n"
+        f"      ELSE CASE\n        {national}\n      END\n    END"
     )

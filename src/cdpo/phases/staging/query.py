@@ -1,7 +1,8 @@
 """The SQL of one staging table, in the order clean → join → dedupe (spec §1.2, §1.4).
 
 ``source_data`` reads the window and prepares each column once (trim, null tokens, a phone's
-digits); ``cleaned_data`` applies every rule; ``joined_data`` LEFT JOINs dimensions on cleaned
+digits); ``parsed_data`` parses once what several outputs derive from (a date's unix seconds, an
+email's or a phone's standardised form); ``cleaned_data`` applies every rule; ``joined_data`` LEFT JOINs dimensions on cleaned
 columns; ``final_data`` numbers rows per cleaned key, latest first. Rows whose keys are all NULL are kept as
 they are: nothing identifies them, so they are never merged (spec §6.8: NULL handled explicitly).
 The watermark window comes from ``${td.last_results.lo/hi}``, read before the load (race-free, as
@@ -10,6 +11,7 @@ hist-union does); the upsert compares a length-prefixed key, so ``('ab','c')`` �
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cdpo.errors import GenerateError
@@ -51,6 +53,7 @@ class TableQuery:
     dropped: tuple[str, ...]
     outputs: tuple[Output, ...]
     prepared: tuple[tuple[str, str], ...] = ()
+    parsed: tuple[tuple[str, str], ...] = ()
     joined: tuple[JoinedColumn, ...] = ()
     dialect: Dialect = PRESTO
 
@@ -64,12 +67,15 @@ class TableQuery:
         """The SELECT of this table, in its dialect, over the rows of ``window`` (a condition)."""
         d = self.dialect
         source = f"{d.quote(self.table.source_database)}.{d.quote(self.table.source)}"
-        base = ",\n    ".join(f"{sql} AS {d.quote(name)}" for name, sql in self.prepared)
-        lines = ",\n    ".join(f"{o.sql} AS {d.quote(o.name)}" for o in self.outputs)
-        ctes = [
-            f"source_data AS (\n  SELECT\n    {base}\n  FROM {source}\n  WHERE {window}\n)",
-            f"cleaned_data AS (\n  SELECT\n    {lines}\n  FROM source_data\n)",
-        ]
+        ctes = [f"source_data AS (\n  SELECT\n    {_columns(d, self.prepared)}\n  FROM {source}\n"
+                f"  WHERE {window}\n)"]  # fmt: skip
+        read = "source_data"
+        if self.parsed:
+            ctes.append(f"parsed_data AS (\n  SELECT\n    *,\n    {_columns(d, self.parsed)}\n"
+                        "  FROM source_data\n)")  # fmt: skip
+            read = "parsed_data"
+        lines = _columns(d, [(o.name, o.sql) for o in self.outputs])
+        ctes.append(f"cleaned_data AS (\n  SELECT\n    {lines}\n  FROM {read}\n)")
         last = "cleaned_data"
         if self.joined:
             ctes.append(f"joined_data AS (\n{self._join_sql(d)}\n)")
@@ -105,11 +111,19 @@ class TableQuery:
         return sql
 
     def check(self) -> None:
-        """Output names are unique; dedup keys and join keys name cleaned columns.
+        """Output and helper names are unique; dedup keys and join keys name cleaned columns.
 
         Raises:
             GenerateError: naming the table, the column and the columns that would be valid.
         """
+        helpers = [name for name, _ in self.prepared + self.parsed]
+        if dupes := sorted({n for n in helpers if helpers.count(n) > 1}):
+            raise GenerateError(
+                f"staging {self.table.source}: source column(s) {', '.join(dupes)} have the name "
+                "of a helper column of another column's rule",
+                hint=f"Override the class of the column in staging.rules.{self.table.name}.columns "
+                "(e.g. keep), or rename it.",
+            )
         names = [o.name for o in self.outputs] + [f"{j.column}_dim" for j in self.joined]
         if dupes := sorted({n for n in names if names.count(n) > 1}):
             raise GenerateError(
@@ -127,6 +141,11 @@ class TableQuery:
                 f"columns of the cleaned table; valid: {', '.join(sorted(cleaned))}",
                 hint=f"Fix staging.rules.{self.table.name} in pipeline.yml.",
             )
+
+
+def _columns(d: Dialect, named: Sequence[tuple[str, str]]) -> str:
+    """``sql AS "name"`` lines of a SELECT list."""
+    return ",\n    ".join(f"{sql} AS {d.quote(name)}" for name, sql in named)
 
 
 def dedup_key_sql(d: Dialect, keys: tuple[str, ...], prefix: str = "") -> str:

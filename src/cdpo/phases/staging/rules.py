@@ -30,6 +30,7 @@ __all__ = [
     "metadata_outputs",
     "null_tokens_sql",
     "outputs_of",
+    "parsed_sql",
     "prepared_sql",
 ]
 
@@ -109,9 +110,9 @@ def _integer(col: ColumnSpec) -> bool:
     return col.type.lower() in ("bigint", "integer", "int", "smallint")
 
 
-def digits_column(col: ColumnSpec) -> str:
-    """The ``source_data`` helper holding a phone's digits (not an output column)."""
-    return f"{col.name}__digits"
+def helper_column(col: ColumnSpec, what: str) -> str:
+    """A helper column of ``source_data`` or ``parsed_data`` (``{col}__{what}``), not an output."""
+    return f"{col.name}__{what}"
 
 
 def prepared_sql(ctx: RuleContext, col: ColumnSpec) -> list[tuple[str, str]]:
@@ -120,8 +121,23 @@ def prepared_sql(ctx: RuleContext, col: ColumnSpec) -> list[tuple[str, str]]:
     a phone also gets its digits-only preclean (spec §1.3 ``phone_number_preclean``)."""
     base = _base_sql(ctx, col)
     if col.cls == "phone":
-        return [(col.name, base), (digits_column(col), preclean_sql(ctx.dialect, base))]
+        return [(col.name, base), (helper_column(col, "digits"), preclean_sql(ctx.dialect, base))]
     return [(col.name, base)]
+
+
+def parsed_sql(ctx: RuleContext, col: ColumnSpec) -> list[tuple[str, str]]:
+    """What ``parsed_data`` adds for ``col`` over ``source_data`` (name, SQL): the one value its
+    outputs derive from (a date's unix seconds through the whole format cascade, an email's or a
+    phone's standardised spelling), parsed once per row instead of once per output."""
+    if col.cls not in _PARSED:
+        return []
+    what, parse = _PARSED[col.cls]
+    return [(helper_column(col, what), parse(ctx, col))]
+
+
+def _parsed(ctx: RuleContext, col: ColumnSpec) -> str:
+    """The quoted ``parsed_data`` column of ``col``."""
+    return ctx.dialect.quote(helper_column(col, _PARSED[col.cls][0]))
 
 
 def _base_sql(ctx: RuleContext, col: ColumnSpec) -> str:
@@ -170,24 +186,37 @@ def _validated(ctx: RuleContext, col: ColumnSpec, std: str, rule: str) -> list[O
     ]
 
 
+def _email_std(ctx: RuleContext, col: ColumnSpec) -> str:
+    cleaned = ctx.dialect.quote(col.name)
+    return f"CASE WHEN {ctx.dialect.matches(cleaned, EMAIL_PATTERN)} THEN {cleaned} END"
+
+
 def _email(ctx: RuleContext, col: ColumnSpec) -> list[Output]:
     cleaned = ctx.dialect.quote(col.name)
-    std = f"CASE WHEN {ctx.dialect.matches(cleaned, EMAIL_PATTERN)} THEN {cleaned} END"
+    std = _parsed(ctx, col)
     return [Output(col.name, cleaned, "varchar", "email"), *_validated(ctx, col, std, "email")]
 
 
-def _phone(ctx: RuleContext, col: ColumnSpec) -> list[Output]:
+def _phone_std(ctx: RuleContext, col: ColumnSpec) -> str:
     d = ctx.dialect
-    cleaned = d.quote(col.name)
-    std = e164_sql(d, cleaned, d.quote(digits_column(col)), ctx.country)
+    return e164_sql(d, d.quote(col.name), d.quote(helper_column(col, "digits")), ctx.country)
+
+
+def _phone(ctx: RuleContext, col: ColumnSpec) -> list[Output]:
+    cleaned = ctx.dialect.quote(col.name)
+    std = _parsed(ctx, col)
     return [Output(col.name, cleaned, "varchar", "phone"), *_validated(ctx, col, std, "phone")]
+
+
+def _date_unixtime(ctx: RuleContext, col: ColumnSpec) -> str:
+    d = ctx.dialect
+    return unixtime_sql(d, d.quote(col.name), ctx.timezone, integer=_integer(col))
 
 
 def _date(ctx: RuleContext, col: ColumnSpec) -> list[Output]:
     d = ctx.dialect
-    q, integer = d.quote(col.name), _integer(col)
-    kept = Output(col.name, q, "bigint" if integer else "varchar", "date")
-    unix = unixtime_sql(d, q, ctx.timezone, integer=integer)
+    kept = Output(col.name, d.quote(col.name), "bigint" if _integer(col) else "varchar", "date")
+    unix = _parsed(ctx, col)
     std = d.epoch_text(unix)
     return [
         kept,
@@ -195,6 +224,14 @@ def _date(ctx: RuleContext, col: ColumnSpec) -> list[Output]:
         Output(f"{col.name}_unixtime", unix, "bigint", "date"),
         Output(f"{col.name}_date", f"SUBSTR({std}, 1, 10)", "varchar", "date"),
     ]
+
+
+_PARSED: dict[str, tuple[str, Callable[[RuleContext, ColumnSpec], str]]] = {
+    "date": ("unixtime", _date_unixtime),
+    "email": ("std", _email_std),
+    "phone": ("std", _phone_std),
+}
+"""Column class → the helper its outputs derive from (``parsed_sql``): name suffix and SQL."""
 
 
 def _amount(ctx: RuleContext, col: ColumnSpec) -> list[Output]:

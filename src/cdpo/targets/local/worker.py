@@ -27,8 +27,9 @@ def spawn(root: Path, attempt_id: int, options: Any, standby: Standby | None = N
     ``standby``, when it can take the attempt, runs it; otherwise it is closed and a new process
     starts cold. Either way stdout and stderr go to ``.cdpo/worker-<id>.log``.
     """
-    args = [str(root), str(attempt_id)]
-    args += [
+    args = [
+        str(root),
+        str(attempt_id),
         str(options.warehouse or ""),
         str(options.replay or ""),
         repr(options.retry_interval_scale),

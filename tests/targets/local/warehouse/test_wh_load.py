@@ -507,7 +507,10 @@ def test_windows_over_one_file_keep_its_order_and_see_it_change(
     assert (again.num_records, again.last_record) == (4, "2024-01-04T00:00:00Z")
 
 
-def test_a_data_column_named_like_the_key_column(wh: Warehouse, tmp_path: Path) -> None:
-    path = _write(tmp_path / "k.jsonl", '{"__cdpo_key": "x", "at": "2024-01-01T00:00:00Z"}\n')
+@pytest.mark.parametrize("column", ["__cdpo_key", "__CDPO_KEY"])
+def test_a_data_column_named_like_the_key_column(
+    wh: Warehouse, tmp_path: Path, column: str
+) -> None:
+    path = _write(tmp_path / "k.jsonl", f'{{"{column}": "x", "at": "2024-01-01T00:00:00Z"}}\n')
     assert _window_load(wh, path, "at", "2023-01-01", "2025-01-01").num_records == 1
-    assert _rows(wh, "windowed", order="at")[0]["__cdpo_key"] == "x"
+    assert _rows(wh, "windowed", order="at")[0][column] == "x"

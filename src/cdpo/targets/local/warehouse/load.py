@@ -129,7 +129,7 @@ def _loaded_rows(
 
     A window over a file table compares keys computed once per attempt (``keyed_rows``).
     """
-    if rows is None or not taken.tests or KEY_COLUMN in types:
+    if rows is None or not taken.tests or KEY_COLUMN in {name.lower() for name in types}:
         return f"SELECT * FROM ({select}) AS r WHERE {taken.condition}"
     keyed = keyed_rows(wh, rows, taken.key)
     key = quote(KEY_COLUMN)

@@ -265,7 +265,7 @@ def _poll_until_done(ctx: StepContext, run: WorkflowExecution) -> Any:
         if remaining <= 0:
             cause = f"{run.workflow} attempt {run.attempt_id} still running after {timeout:.0f} s"
             raise fail(ctx, StepName.MONITOR, cause, Situation.MONITOR_TIMEOUT)
-        ctx.sleep(min(delay, remaining))
+        ctx.target.wait_between_polls(run.attempt_id, min(delay, remaining))
         delay = min(max(delay * 2, settings.poll_initial_seconds), settings.poll_max_seconds)
 
 

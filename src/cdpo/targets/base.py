@@ -8,6 +8,7 @@ Data's REST APIs. Ids are strings, as Digdag's REST API serialises them, even wh
 from __future__ import annotations
 
 import abc
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -274,6 +275,12 @@ class Target(abc.ABC):
     @abc.abstractmethod
     def create_database(self, name: str) -> None:
         """Create a database; does nothing when it already exists."""
+
+    def wait_between_polls(self, attempt_id: str, seconds: float) -> None:
+        """Wait ``seconds`` before the next ``attempt`` poll; a target that learns sooner that the
+        attempt ended may return then (remote targets cannot: they sleep).
+        """
+        time.sleep(seconds)
 
     def secrets(self, project: str) -> list[str]:
         """Names (never values) of the secrets set for ``project``; targets without secrets: []."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -289,6 +290,26 @@ class LocalTarget(Target):
             if time.monotonic() > deadline:
                 raise TransientTargetError(f"attempt {attempt_id} still running after {timeout:g}s")
             time.sleep(_POLL_SECONDS)
+
+    def wait_between_polls(self, attempt_id: str, seconds: float) -> None:
+        """Sleep, but wake when the attempt's worker exits: it records the end just before, so
+        the next poll sees it without waiting out the interval.
+        """
+        pid = self.store.attempt(int(attempt_id))["pid"]
+        if pid:
+            try:
+                exited = os.pidfd_open(int(pid))
+            except ProcessLookupError:
+                return  # gone already: the next poll settles the attempt
+            except (AttributeError, OSError):
+                pass  # no pidfd (not Linux): sleep
+            else:
+                try:
+                    select.select([exited], [], [], seconds)
+                finally:
+                    os.close(exited)
+                return
+        time.sleep(seconds)
 
     def logs(self, attempt_id: str, task: str | None = None) -> str:
         self.store.attempt(int(attempt_id))

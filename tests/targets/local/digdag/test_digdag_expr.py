@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from cdpo.errors import ConfigError
 from cdpo.targets.local.digdag import Evaluator, builtin_params, parse_schedule
-from cdpo.targets.local.digdag.expr import _plain_reference
+from cdpo.targets.local.digdag.expr import _plain_condition, _plain_reference
 from cdpo.targets.local.digdag.loader import load_yaml
 
 TOKYO = {"session_time": "2024-01-31T00:00:00+09:00", "timezone": "Asia/Tokyo"}
@@ -100,6 +100,44 @@ def test_plain_references_print_what_javascript_prints(
     """References read in Python (no V8 round trip) must print exactly what V8 prints."""
     expression = ".".join(path)
     plain = _plain_reference(expression, params)
+    if plain is None:
+        return  # left to V8
+    assert plain == evaluator.eval_js(expression, params)
+
+
+_INT_ATOM = st.tuples(
+    st.sampled_from(["a", "n.k"]),
+    st.sampled_from(["==", "===", "!=", "!==", "<", "<=", ">", ">="]),
+    st.sampled_from(["0", "1", "-3", "12"]),
+)
+_STR_ATOM = st.tuples(
+    st.just("b"),
+    st.sampled_from(["==", "===", "!=", "!=="]),
+    st.sampled_from(["'full'", '"inc"', "'0'", "''", "'a b'"]),
+)
+_ODD_ATOM = st.tuples(  # coercions and unknowns, which must be left to V8
+    st.sampled_from(["a", "b", "missing"]),
+    st.sampled_from(["==", "<"]),
+    st.sampled_from(["'0'", "0", "true"]),
+)
+_ATOM = (_INT_ATOM | _STR_ATOM | _ODD_ATOM).map(" ".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    a=st.integers(-5, 15) | st.booleans() | st.none() | st.floats(-2, 2),
+    b=st.sampled_from(["full", "inc", "0", "", "a b"]) | st.integers(0, 1),
+    k=st.integers(-5, 15),
+    atoms=st.lists(_ATOM, min_size=1, max_size=4),
+    joins=st.lists(st.sampled_from([" || ", " && ", "||", "&&"]), min_size=3, max_size=3),
+)
+def test_plain_conditions_decide_what_javascript_decides(
+    evaluator: Evaluator, a: object, b: object, k: int, atoms: list[str], joins: list[str]
+) -> None:
+    """Comparisons decided in Python (``if>: ${td.last_results.n == 0}``) must match V8."""
+    params = {"a": a, "b": b, "n": {"k": k}}
+    expression = atoms[0] + "".join(j + a for j, a in zip(joins, atoms[1:], strict=False))
+    plain = _plain_condition(expression, params)
     if plain is None:
         return  # left to V8
     assert plain == evaluator.eval_js(expression, params)

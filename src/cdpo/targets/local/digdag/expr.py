@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import atexit
 import json
+import operator
 import re
 import threading
 from collections.abc import Callable, Mapping
@@ -161,6 +162,8 @@ class Evaluator:
             except KeyError:
                 raise ConfigError(f"secret '{name}' is not set", hint=_SECRET_HINT) from None
         plain = _plain_reference(expression, params)
+        if plain is None:
+            plain = _plain_condition(expression, params)
         return plain if plain is not None else self.eval_js(expression, params)
 
 
@@ -177,11 +180,9 @@ def _plain_reference(expression: str, params: Mapping[str, Any]) -> str | None:
     """
     if not _REFERENCE.fullmatch(expression):
         return None
-    value: Any = params
-    for name in expression.split("."):
-        if not isinstance(value, dict) or name not in value:
-            return None
-        value = value[name]
+    value = _resolve(expression, params)
+    if value is _MISSING:
+        return None
     if isinstance(value, str):
         return value
     if isinstance(value, (dict, list)):
@@ -191,6 +192,56 @@ def _plain_reference(expression: str, params: Mapping[str, Any]) -> str | None:
             else None
         )
     return _plain_scalar(value)
+
+
+def _resolve(reference: str, params: Mapping[str, Any]) -> Any:
+    """The value ``a.b.c`` names in ``params``; ``_MISSING`` when a step is not a mapping key."""
+    value: Any = params
+    for name in reference.split("."):
+        if not isinstance(value, dict) or name not in value:
+            return _MISSING
+        value = value[name]
+    return value
+
+
+_MISSING = object()
+_COMPARISON = re.compile(
+    rf"\s*({_REFERENCE.pattern})\s*(===|!==|==|!=|<=|>=|<|>)\s*"
+    r"(0|-?[1-9][0-9]{0,14}|'[\w .-]*'|\"[\w .-]*\")\s*"
+)
+_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+    "==": operator.eq, "===": operator.eq, "!=": operator.ne, "!==": operator.ne,
+    "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
+}  # fmt: skip
+
+
+def _plain_condition(expression: str, params: Mapping[str, Any]) -> str | None:
+    """``a.b == 0 || c == 'full'`` decided in Python when JavaScript could not decide otherwise.
+
+    Each comparison must set a parameter against a literal of its own type: an integer (within
+    2**53) against an integer, or a string against a quoted word for (in)equality, so no
+    coercion happens. ``&&`` binds tighter than ``||``, as in JavaScript; anything else: None.
+    """
+    decided = False
+    for disjunct in expression.split("||"):
+        conjunction = True
+        for atom in disjunct.split("&&"):
+            match = _COMPARISON.fullmatch(atom)
+            if match is None:
+                return None
+            reference, op, literal = match.groups()
+            value = _resolve(reference, params)
+            if literal[0] in "'\"":
+                if type(value) is not str or op not in ("==", "===", "!=", "!=="):
+                    return None
+                other: Any = literal[1:-1]
+            elif type(value) is int and abs(value) <= _MAX_EXACT_INT:
+                other = int(literal)
+            else:
+                return None
+            conjunction = _COMPARE[op](value, other) and conjunction
+        decided = decided or conjunction
+    return "true" if decided else "false"
 
 
 def _plain_scalar(value: Any) -> str | None:

@@ -282,3 +282,16 @@ def test_a_date_is_parsed_once_and_its_outputs_agree(
         "2024-03-05 14:22:10", None, None, None, None, None, None,
     ]  # fmt: skip
     assert [r["ms_unixtime"] for r in got] == [T0 + i for i in range(len(DIRTY_DATES))]
+
+
+def test_an_empty_null_token_set_keeps_every_value(tmp_path: Path, target: LocalTarget) -> None:
+    values = [n[0] for n in NULL_TOKENS]
+    make_table(target, "kept_histunion", "case_id BIGINT, v VARCHAR, time BIGINT",
+               [(i, v, T0 + i) for i, v in enumerate(values)])  # fmt: skip
+    rules = {"kept": {"columns": {"v": "id", "case_id": "keep"}}}
+    project = generate(tmp_path, target, tables=["kept_histunion"], null_tokens=[], rules=rules)
+    sql = (project.directory / "init_queries/northwind_src_kept_histunion_init.sql").read_text()
+    assert "IN ()" not in sql  # TD Presto rejects an empty IN list (DuckDB does not)
+    run(target, project)
+    got = rows(target, f"SELECT v FROM {STG}.kept ORDER BY case_id")
+    assert [r["v"] for r in got] == [None if v is None else v.strip() for v in values]

@@ -89,9 +89,15 @@ class RuleContext:
 
 
 def null_tokens_sql(ctx: RuleContext, expr: str, out: str | None = None) -> str:
-    """``out`` (default ``expr``) unless ``UPPER(expr)`` is a null token, then NULL."""
-    tokens = ", ".join(ctx.dialect.literal(t) for t in ctx.null_tokens)
-    return f"CASE WHEN UPPER({expr}) IN ({tokens}) THEN NULL ELSE {out or expr} END"
+    """``out`` (default ``expr``) unless ``UPPER(expr)`` is a null token, then NULL.
+
+    A simple CASE, not ``IN (...)``: DuckDB plans an IN list of five values or more as a join per
+    column (its InClauseRewriter), which cost the local runtime ~12 % of a staging query.
+    """
+    if not ctx.null_tokens:
+        return out or expr
+    tokens = " ".join(f"WHEN {ctx.dialect.literal(t)} THEN NULL" for t in ctx.null_tokens)
+    return f"CASE UPPER({expr}) {tokens} ELSE {out or expr} END"
 
 
 def _trimmed(ctx: RuleContext, col: ColumnSpec) -> str:

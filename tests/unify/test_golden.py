@@ -190,6 +190,18 @@ def test_column_order_and_types_of_the_lookup(source: duckdb.DuckDBPyConnection)
     ]
 
 
+def test_the_lookup_is_stored_by_key_type(con: duckdb.DuckDBPyConnection) -> None:
+    # A join on one key type's ids (every enrichment) then skips the other key types' row groups.
+    people = range(20_000)
+    write_table(con, "src.web", "time BIGINT, email VARCHAR, phone VARCHAR",
+                [(p, f"u{p * 7919 % 20_000}@x.com", f"555{p:07d}") for p in people])  # fmt: skip
+    write_table(con, "src.crm", "time BIGINT, cid VARCHAR, email VARCHAR, name VARCHAR",
+                [(p, f"c{p}", f"u{p}@x.com", None) for p in people])  # fmt: skip
+    unify(CONFIG, con, guards=Guards.off(), run_time=1000)
+    stored = [r[0] for r in con.execute(f"SELECT id_key_type FROM {S}.person_id_lookup").fetchall()]
+    assert len(stored) == 60_000 and stored == sorted(stored)
+
+
 def test_stats_are_appended_and_everything_else_replaced(source: duckdb.DuckDBPyConnection) -> None:
     unify(CONFIG, source, guards=Guards.off(), run_time=1000)
     unify(CONFIG, source, guards=Guards.off(), run_time=2000)

@@ -10,12 +10,11 @@ one function from a node to its replacement (or the node itself); time and date 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
 from sqlglot import exp
 
 from cdpo.errors import TranslationError
-from cdpo.sql.rules_base import call, fill, is_call, string_value
+from cdpo.sql.rules_base import Rule, call, fill, is_call, rewrites, string_value
 from cdpo.sql.rules_time import (
     at_timezone,
     date_diff_whole_units,
@@ -43,15 +42,16 @@ __all__ = [
     "regexp_replace_backrefs",
 ]
 
-Rule = Callable[[exp.Expr], exp.Expr]
+_BACKREF_CHARS = re.compile(r"[$\\]")
 
 
+@rewrites(exp.RegexpReplace)
 def regexp_replace_backrefs(node: exp.Expr) -> exp.Expr:
     """Java's ``$1`` in a replacement becomes RE2's ``\\1`` (DuckDB would print ``$1``)."""
     if not isinstance(node, exp.RegexpReplace):
         return node
     replacement = string_value(node.args.get("replacement"))
-    if replacement is None or not re.search(r"[$\\]", replacement):
+    if replacement is None or not _BACKREF_CHARS.search(replacement):
         return node
     node.set("replacement", exp.Literal.string(_java_to_re2(replacement)))
     return node
@@ -75,6 +75,7 @@ def _java_to_re2(text: str) -> str:
     return "".join(out)
 
 
+@rewrites(exp.RegexpExtract)
 def regexp_extract_null(node: exp.Expr) -> exp.Expr:
     """Presto's ``regexp_extract`` is NULL when nothing matches; DuckDB's is ''."""
     if not isinstance(node, exp.RegexpExtract):
@@ -83,6 +84,7 @@ def regexp_extract_null(node: exp.Expr) -> exp.Expr:
     return exp.Case(ifs=[exp.If(this=matches, true=node)])
 
 
+@rewrites(exp.Anonymous)
 def map_agg(node: exp.Expr) -> exp.Expr:
     """``map_agg(k, v)``, which DuckDB lacks, becomes a map built from a list of entries."""
     if not is_call(node, "map_agg") or len(node.expressions) != 2:
@@ -96,6 +98,7 @@ def map_agg(node: exp.Expr) -> exp.Expr:
 _FORMAT_SPEC = re.compile(r"%(?:\d+\$)?[-#+ 0,(]*\d*(?:\.\d+)?([a-zA-Z%])")
 
 
+@rewrites(exp.Format)
 def format_printf(node: exp.Expr) -> exp.Expr:
     """Presto's ``format`` is Java's String.format ('%s', '%d'); DuckDB's ``format`` uses '{}'.
 
@@ -113,6 +116,7 @@ def format_printf(node: exp.Expr) -> exp.Expr:
     return call("printf", node.this.copy(), *args)
 
 
+@rewrites(exp.Create)
 def drop_table_properties(node: exp.Expr) -> exp.Expr:
     """TD's ``WITH (bucketed_on = ..., bucket_count = ...)`` tune storage; DuckDB has none."""
     if isinstance(node, exp.Create) and (props := node.args.get("properties")) is not None:
@@ -121,6 +125,7 @@ def drop_table_properties(node: exp.Expr) -> exp.Expr:
     return node
 
 
+@rewrites(exp.Div)
 def hive_double_division(node: exp.Expr) -> exp.Expr:
     """Hive's ``/`` always returns a double (7 / 2 = 3.5), on a connection that divides integers."""
     if isinstance(node, exp.Div):
@@ -132,6 +137,7 @@ _INTEGER_TYPES = frozenset({exp.DType.TINYINT, exp.DType.SMALLINT, exp.DType.INT
 _NOT_AN_INTEGER = "typeof(x) = 'VARCHAR' AND NOT regexp_full_match(trim(s), '[+-]?[0-9]+')"
 
 
+@rewrites(exp.Cast)
 def integer_cast_strict(node: exp.Expr) -> exp.Expr:
     """Presto's ``CAST('3.5' AS BIGINT)`` raises and ``TRY_CAST`` gives NULL; DuckDB rounds to 4.
 
@@ -140,15 +146,31 @@ def integer_cast_strict(node: exp.Expr) -> exp.Expr:
     """
     if not isinstance(node, exp.Cast) or node.to.this not in _INTEGER_TYPES:
         return node
-    text = exp.cast(node.this.copy(), "VARCHAR")
+    # One copy of the operand per use; the VARCHAR type and the type's name are built once (their
+    # parse and print cost more than the rest of the rule).
+    text = exp.cast(node.this.copy(), _VARCHAR.copy(), copy=False)
     failure: exp.Expr = exp.Null()
     if not isinstance(node, exp.TryCast):
-        message = exp.Literal.string(f"' to {node.to.sql('presto')}")
+        message = exp.Literal.string(f"' to {_presto_type(node.to)}")
         failure = fill("error('Cannot cast ''' || s || m)", s=text, m=message)
     bad = fill(_NOT_AN_INTEGER, x=node.this, s=text)
     return exp.Case(ifs=[exp.If(this=bad, true=failure)], default=node)
 
 
+_VARCHAR = exp.DataType.build("VARCHAR")
+_PLAIN_TYPES: dict[exp.DType, str] = {}
+
+
+def _presto_type(to: exp.DataType) -> str:
+    """``to`` as Presto writes it; a plain type (no size, no options) is printed once."""
+    if any(value for key, value in to.args.items() if key != "this"):
+        return to.sql("presto")
+    if to.this not in _PLAIN_TYPES:
+        _PLAIN_TYPES[to.this] = to.sql("presto")
+    return _PLAIN_TYPES[to.this]
+
+
+@rewrites(exp.ArrayDistinct)
 def array_distinct_ordered(node: exp.Expr) -> exp.Expr:
     """Presto's ``array_distinct`` keeps first occurrences in order; DuckDB's ``list_distinct``
     returns them in any order and drops NULL."""

@@ -1,13 +1,37 @@
-"""Small builders shared by the rewrite rules: calls, literals and DuckDB templates."""
+"""Small builders shared by the rewrite rules: calls, literals, DuckDB templates, node kinds."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 
 import sqlglot
 from sqlglot import exp
 
-__all__ = ["call", "fill", "is_call", "string_value"]
+__all__ = ["Rule", "call", "fill", "is_call", "kinds_of", "rewrites", "string_value"]
+
+Rule = Callable[[exp.Expr], exp.Expr]
+
+_KINDS: dict[Rule, tuple[type[exp.Expr], ...]] = {}
+
+
+def rewrites(*kinds: type[exp.Expr]) -> Callable[[Rule], Rule]:
+    """Declare the node classes a rule may change; it must return any other node untouched.
+
+    ``translate`` then calls the rule only on nodes of those classes, and not at all on a tree
+    without one, instead of on every node.
+    """
+
+    def register(rule: Rule) -> Rule:
+        _KINDS[rule] = kinds
+        return rule
+
+    return register
+
+
+def kinds_of(rule: Rule) -> tuple[type[exp.Expr], ...]:
+    """The node classes ``rule`` may change; every node for a rule that declared none."""
+    return _KINDS.get(rule, (exp.Expr,))
 
 
 def call(name: str, *args: exp.Expr) -> exp.Expr:
@@ -33,6 +57,9 @@ def _template(sql: str) -> exp.Expr:
 def fill(sql: str, **values: exp.Expr) -> exp.Expr:
     """A DuckDB expression from ``sql`` with each column named like a keyword replaced.
 
+    A value already in a tree is copied; a free one (no parent) is moved in the first time it is
+    used, so a caller hands over the nodes it built instead of paying for a copy.
+
     Example:
         >>> fill("timezone(z, to_timestamp(t))", z=exp.Literal.string("JST"), t=exp.column("x")).sql("duckdb")
         "TIMEZONE('JST', TO_TIMESTAMP(x))"
@@ -40,5 +67,6 @@ def fill(sql: str, **values: exp.Expr) -> exp.Expr:
     tree = _template(sql).copy()
     for column in list(tree.find_all(exp.Column)):
         if column.name in values:
-            column.replace(values[column.name].copy())
+            value = values[column.name]
+            column.replace(value if value.parent is None else value.copy())
     return tree

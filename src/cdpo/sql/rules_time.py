@@ -14,7 +14,7 @@ from sqlglot.optimizer.annotate_types import annotate_types
 from cdpo.errors import TranslationError
 from cdpo.sql.dialect import TdSessionizeWindow, TdTimeFormat
 from cdpo.sql.java_format import to_strftime
-from cdpo.sql.rules_base import call, fill, is_call, string_value
+from cdpo.sql.rules_base import call, fill, is_call, rewrites, string_value
 
 __all__ = [
     "at_timezone",
@@ -33,6 +33,7 @@ __all__ = [
 _DATE_UNITS = frozenset({"DAY", "WEEK", "MONTH", "QUARTER", "YEAR"})
 
 
+@rewrites(exp.UnixToTime)
 def from_unixtime_zone(node: exp.Expr) -> exp.Expr:
     """``from_unixtime(t, zone)`` and ``from_unixtime(t, h, m)`` keep their zone (sqlglot drops it).
 
@@ -49,6 +50,7 @@ def from_unixtime_zone(node: exp.Expr) -> exp.Expr:
     return fill("timezone('UTC', to_timestamp(s))", s=shift)
 
 
+@rewrites(exp.Anonymous)
 def at_timezone(node: exp.Expr) -> exp.Expr:
     """``at_timezone(ts, z)`` (and ``with_timezone``) become DuckDB's ``timezone(z, ts)``."""
     if is_call(node, "at_timezone") or is_call(node, "with_timezone"):
@@ -58,6 +60,7 @@ def at_timezone(node: exp.Expr) -> exp.Expr:
     return node
 
 
+@rewrites(exp.Anonymous)
 def format_datetime(node: exp.Expr) -> exp.Expr:
     """``format_datetime(ts, 'java pattern')`` becomes ``strftime`` with the converted pattern."""
     if not is_call(node, "format_datetime"):
@@ -72,6 +75,7 @@ def format_datetime(node: exp.Expr) -> exp.Expr:
     return call("strftime", node.expressions[0], exp.Literal.string(converted))
 
 
+@rewrites(exp.ParseDatetime)
 def parse_datetime(node: exp.Expr) -> exp.Expr:
     """``parse_datetime(s, 'java pattern')``: sqlglot passes the Java pattern to strptime as is."""
     if not isinstance(node, exp.ParseDatetime):
@@ -86,6 +90,7 @@ def parse_datetime(node: exp.Expr) -> exp.Expr:
     return call("strptime", node.this, exp.Literal.string(converted.replace("%-", "%")))
 
 
+@rewrites(TdTimeFormat)
 def td_time_format_strftime(node: exp.Expr) -> exp.Expr:
     """TD_TIME_FORMAT with a literal pattern becomes DuckDB's ``strftime``, vectorised; patterns
     that print a zone, or arrive at run time, stay on the exact Python function (µs a row)."""
@@ -104,6 +109,7 @@ _GAP = "CASE WHEN t - lag(t) OVER () > n THEN 1 ELSE 0 END"
 _RUNNING_SUM = "sum(g) OVER (ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)"
 
 
+@rewrites(exp.Select)
 def sessionize_select(node: exp.Expr) -> exp.Expr:
     """TD_SESSIONIZE_WINDOW in a SELECT over one source: session numbers in O(n log n).
 
@@ -169,6 +175,7 @@ def _session_id(window: exp.Window, number: exp.Expr) -> exp.Expr:
 _FRAMED_LIST = "list(t) OVER (ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)"
 
 
+@rewrites(exp.Window, TdSessionizeWindow)
 def sessionize_window(node: exp.Expr) -> exp.Expr:
     """TD_SESSIONIZE_WINDOW(t, n) OVER (PARTITION BY p ORDER BY o): a hash of (p, session number).
 
@@ -187,6 +194,7 @@ def sessionize_window(node: exp.Expr) -> exp.Expr:
     return _session_id(node, call("td__session_no", window, node.this.args["timeout"]))
 
 
+@rewrites(exp.DateDiff)
 def date_diff_whole_units(node: exp.Expr) -> exp.Expr:
     """Presto's ``date_diff`` counts whole units (23:00 to 01:00 is 0 days); DuckDB's
     ``date_diff`` counts boundaries crossed (1). DuckDB's ``date_sub`` counts like Presto."""
@@ -196,6 +204,7 @@ def date_diff_whole_units(node: exp.Expr) -> exp.Expr:
     return call("date_sub", unit, node.expression, node.this)
 
 
+@rewrites(exp.DateAdd, exp.DateSub, exp.DateTrunc, exp.TimestampTrunc, exp.Add, exp.Sub)
 def date_stays_date(node: exp.Expr) -> exp.Expr:
     """Presto keeps DATE for ``date_add``/``date_trunc``/``+ INTERVAL`` on a DATE; DuckDB returns a
     TIMESTAMP. Where the operand's type is known (literals, casts, ``current_date``), cast back.
@@ -215,6 +224,7 @@ def date_stays_date(node: exp.Expr) -> exp.Expr:
     return exp.cast(node, "DATE")
 
 
+@rewrites(exp.TsOrDsAdd, exp.AddMonths)
 def hive_date_add(node: exp.Expr) -> exp.Expr:
     """Hive's ``date_add``/``date_sub``/``add_months`` return a DATE; DuckDB's sum is a TIMESTAMP."""
     if isinstance(node, exp.TsOrDsAdd | exp.AddMonths):
@@ -222,6 +232,7 @@ def hive_date_add(node: exp.Expr) -> exp.Expr:
     return node
 
 
+@rewrites(exp.StrToUnix)
 def hive_unix_timestamp(node: exp.Expr) -> exp.Expr:
     """Hive's ``unix_timestamp(s[, pattern])`` is NULL when ``s`` does not fit the pattern, and
     ``unix_timestamp()`` is the current time; sqlglot's translation raises / parses a timestamp."""

@@ -34,6 +34,7 @@ from cdpo.errors import TranslationError, did_you_mean
 from cdpo.sql.dialect import TD_FUNCTIONS, Td, TdHive
 from cdpo.sql.functions import td_function_names
 from cdpo.sql.rules import DUCKDB_RULES, Rule
+from cdpo.sql.rules_base import kinds_of
 from cdpo.sql.split import split_statements
 
 __all__ = ["READS", "WRITES", "translate"]
@@ -90,15 +91,32 @@ def _translate_one(statement: str, reader: Any, writer: Any, rules: tuple[Rule, 
     tree = sqlglot.parse_one(statement, read=reader, error_level=ErrorLevel.RAISE)
     if isinstance(tree, exp.Set):
         return []
-    for rule in rules:
-        tree = _apply(tree, rule)
-    _check_functions(tree)
+    tree, nodes = _rewrite(tree, rules)
+    _check_functions(tree, nodes)
     return [part.sql(dialect=writer, unsupported_level=ErrorLevel.RAISE) for part in _expand(tree)]
 
 
-def _apply(tree: exp.Expr, rule: Rule) -> exp.Expr:
-    """Run ``rule`` on every node, children before parents; replaced subtrees are not revisited."""
-    for node in reversed(list(tree.walk(bfs=False))):
+def _rewrite(tree: exp.Expr, rules: tuple[Rule, ...]) -> tuple[exp.Expr, list[exp.Expr]]:
+    """Run ``rules`` in order; returns the new tree and its nodes (depth first, parents first).
+
+    A rule is called only on nodes of the kinds it declared (``rewrites``), and the tree is walked
+    again only after a rule was called, as it may have changed it: most statements hold few of
+    the kinds the rules rewrite, so most rules cost one pass over a list instead of a tree walk.
+    """
+    nodes = list(tree.walk(bfs=False))
+    for rule in rules:
+        kinds = kinds_of(rule)
+        targets = [node for node in nodes if isinstance(node, kinds)]
+        if targets:
+            tree = _apply(tree, rule, targets)
+            nodes = list(tree.walk(bfs=False))
+    return tree, nodes
+
+
+def _apply(tree: exp.Expr, rule: Rule, targets: list[exp.Expr]) -> exp.Expr:
+    """Run ``rule`` on ``targets`` (in tree order), children before parents; replaced subtrees
+    are not revisited."""
+    for node in reversed(targets):
         parent, key, index = node.parent, node.arg_key, node.index
         new = rule(node)
         if new is node:
@@ -122,13 +140,17 @@ def _expand(tree: exp.Expr) -> list[exp.Expr]:
     return [exp.Delete(this=table.copy()), tree]
 
 
-def _check_functions(tree: exp.Expr) -> None:
+def _check_functions(tree: exp.Expr, nodes: list[exp.Expr]) -> None:
     """A function DuckDB does not know would fail at run time: name it now, with a suggestion.
 
     Only functions sqlglot has no node for are checked; a node sqlglot translates to a name DuckDB
-    lacks (``width_bucket``) still fails when it runs, with DuckDB's catalog error.
+    lacks (``width_bucket``) still fails when it runs, with DuckDB's catalog error. ``nodes`` are
+    the tree's; the first unknown one is named in breadth-first order.
     """
     known = _known_functions()
+    calls = [node for node in nodes if isinstance(node, exp.Anonymous)]
+    if all(str(node.this).lower() in known for node in calls):
+        return
     for node in tree.find_all(exp.Anonymous):
         name = str(node.this).lower()
         if name not in known:

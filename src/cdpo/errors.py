@@ -51,6 +51,8 @@ _SECRET_ENV_VARS = ("TD_API_KEY",)
 # A TD API key looks like "<account id>/<40 hex>"; scrub anything of that shape even when it did not
 # come from the environment (a key pasted into a config file, a header echoed by a server).
 _TD_KEY_PATTERN = re.compile(r"\b\d+/[0-9a-fA-F]{40}\b")
+# The key pattern is tried at every position; this one, led by a literal, finds its candidates fast.
+_TD_KEY_HINT = re.compile(r"/[0-9a-fA-F]{40}")
 _AUTH_HEADER_PATTERN = re.compile(r"(TD1\s+)\S+")
 
 
@@ -64,11 +66,13 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
         >>> redact("Authorization: TD1 1/0123456789abcdef0123456789abcdef01234567")
         'Authorization: TD1 ****'
     """
-    values = [os.environ.get(name, "") for name in _SECRET_ENV_VARS] + list(secrets)
-    for value in sorted({v for v in values if len(v) >= 4}, key=len, reverse=True):
+    # Called on every task log line: a pattern runs only when its literal part is in the text.
+    values = {v for v in (*map(os.environ.get, _SECRET_ENV_VARS), *secrets) if v and len(v) >= 4}
+    for value in sorted(values, key=len, reverse=True) if len(values) > 1 else values:
         text = text.replace(value, "****")
-    text = _AUTH_HEADER_PATTERN.sub(r"\1****", text)
-    return _TD_KEY_PATTERN.sub("****", text)
+    if "TD1" in text:
+        text = _AUTH_HEADER_PATTERN.sub(r"\1****", text)
+    return _TD_KEY_PATTERN.sub("****", text) if _TD_KEY_HINT.search(text) else text
 
 
 def did_you_mean(value: str, choices: Iterable[str]) -> str:

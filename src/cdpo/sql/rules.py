@@ -84,7 +84,7 @@ def regexp_extract_null(node: exp.Expr) -> exp.Expr:
     return exp.Case(ifs=[exp.If(this=matches, true=node)])
 
 
-@rewrites(exp.Anonymous)
+@rewrites(exp.Anonymous, calls=("map_agg",))
 def map_agg(node: exp.Expr) -> exp.Expr:
     """``map_agg(k, v)``, which DuckDB lacks, becomes a map built from a list of entries."""
     if not is_call(node, "map_agg") or len(node.expressions) != 2:

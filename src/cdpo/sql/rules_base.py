@@ -3,35 +3,68 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
 
 import sqlglot
 from sqlglot import exp
 
-__all__ = ["Rule", "call", "fill", "is_call", "kinds_of", "rewrites", "string_value"]
+__all__ = ["Reach", "Rule", "call", "fill", "is_call", "reach_of", "rewrites", "string_value"]
 
 Rule = Callable[[exp.Expr], exp.Expr]
 
-_KINDS: dict[Rule, tuple[type[exp.Expr], ...]] = {}
+
+@dataclass(frozen=True)
+class Reach:
+    """The nodes a rule may change; the rule must return every other node untouched.
+
+    ``kinds`` are node classes; ``calls`` narrows ``exp.Anonymous`` to those function names
+    (lower case); a rule with ``needs`` does nothing to a tree without a node of those classes.
+    """
+
+    kinds: tuple[type[exp.Expr], ...]
+    calls: frozenset[str] = frozenset()
+    needs: tuple[type[exp.Expr], ...] = ()
+
+    def targets(self, nodes: list[exp.Expr]) -> list[exp.Expr]:
+        """The ``nodes`` (a whole tree's, in its order) the rule is to be called on."""
+        if self.needs and not any(isinstance(node, self.needs) for node in nodes):
+            return []
+        found = [node for node in nodes if isinstance(node, self.kinds)]
+        if self.calls:
+            found = [
+                node
+                for node in found
+                if not isinstance(node, exp.Anonymous) or str(node.this).lower() in self.calls
+            ]
+        return found
 
 
-def rewrites(*kinds: type[exp.Expr]) -> Callable[[Rule], Rule]:
-    """Declare the node classes a rule may change; it must return any other node untouched.
+_EVERY_NODE = Reach((exp.Expr,))
+_REACH: dict[Rule, Reach] = {}
 
-    ``translate`` then calls the rule only on nodes of those classes, and not at all on a tree
-    without one, instead of on every node.
+
+def rewrites(
+    *kinds: type[exp.Expr],
+    calls: tuple[str, ...] = (),
+    needs: tuple[type[exp.Expr], ...] = (),
+) -> Callable[[Rule], Rule]:
+    """Declare what a rule may change (see ``Reach``).
+
+    ``translate`` then calls the rule only on those nodes, and not at all on a tree without one,
+    instead of on every node.
     """
 
     def register(rule: Rule) -> Rule:
-        _KINDS[rule] = kinds
+        _REACH[rule] = Reach(kinds, frozenset(calls), needs)
         return rule
 
     return register
 
 
-def kinds_of(rule: Rule) -> tuple[type[exp.Expr], ...]:
-    """The node classes ``rule`` may change; every node for a rule that declared none."""
-    return _KINDS.get(rule, (exp.Expr,))
+def reach_of(rule: Rule) -> Reach:
+    """What ``rule`` may change; every node for a rule that declared nothing."""
+    return _REACH.get(rule, _EVERY_NODE)
 
 
 def call(name: str, *args: exp.Expr) -> exp.Expr:

@@ -50,7 +50,7 @@ def from_unixtime_zone(node: exp.Expr) -> exp.Expr:
     return fill("timezone('UTC', to_timestamp(s))", s=shift)
 
 
-@rewrites(exp.Anonymous)
+@rewrites(exp.Anonymous, calls=("at_timezone", "with_timezone"))
 def at_timezone(node: exp.Expr) -> exp.Expr:
     """``at_timezone(ts, z)`` (and ``with_timezone``) become DuckDB's ``timezone(z, ts)``."""
     if is_call(node, "at_timezone") or is_call(node, "with_timezone"):
@@ -60,7 +60,7 @@ def at_timezone(node: exp.Expr) -> exp.Expr:
     return node
 
 
-@rewrites(exp.Anonymous)
+@rewrites(exp.Anonymous, calls=("format_datetime",))
 def format_datetime(node: exp.Expr) -> exp.Expr:
     """``format_datetime(ts, 'java pattern')`` becomes ``strftime`` with the converted pattern."""
     if not is_call(node, "format_datetime"):
@@ -109,7 +109,7 @@ _GAP = "CASE WHEN t - lag(t) OVER () > n THEN 1 ELSE 0 END"
 _RUNNING_SUM = "sum(g) OVER (ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)"
 
 
-@rewrites(exp.Select)
+@rewrites(exp.Select, needs=(TdSessionizeWindow,))
 def sessionize_select(node: exp.Expr) -> exp.Expr:
     """TD_SESSIONIZE_WINDOW in a SELECT over one source: session numbers in O(n log n).
 
@@ -175,7 +175,7 @@ def _session_id(window: exp.Window, number: exp.Expr) -> exp.Expr:
 _FRAMED_LIST = "list(t) OVER (ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)"
 
 
-@rewrites(exp.Window, TdSessionizeWindow)
+@rewrites(exp.Window, TdSessionizeWindow, needs=(TdSessionizeWindow,))
 def sessionize_window(node: exp.Expr) -> exp.Expr:
     """TD_SESSIONIZE_WINDOW(t, n) OVER (PARTITION BY p ORDER BY o): a hash of (p, session number).
 

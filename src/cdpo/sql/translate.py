@@ -34,7 +34,7 @@ from cdpo.errors import TranslationError, did_you_mean
 from cdpo.sql.dialect import TD_FUNCTIONS, Td, TdHive
 from cdpo.sql.functions import td_function_names
 from cdpo.sql.rules import DUCKDB_RULES, Rule
-from cdpo.sql.rules_base import kinds_of
+from cdpo.sql.rules_base import reach_of
 from cdpo.sql.split import split_statements
 
 __all__ = ["READS", "WRITES", "translate"]
@@ -93,20 +93,23 @@ def _translate_one(statement: str, reader: Any, writer: Any, rules: tuple[Rule, 
         return []
     tree, nodes = _rewrite(tree, rules)
     _check_functions(tree, nodes)
-    return [part.sql(dialect=writer, unsupported_level=ErrorLevel.RAISE) for part in _expand(tree)]
+    # The tree is ours and dropped after this: the generator need not copy it before it mutates it.
+    return [
+        part.sql(dialect=writer, copy=False, unsupported_level=ErrorLevel.RAISE)
+        for part in _expand(tree)
+    ]
 
 
 def _rewrite(tree: exp.Expr, rules: tuple[Rule, ...]) -> tuple[exp.Expr, list[exp.Expr]]:
     """Run ``rules`` in order; returns the new tree and its nodes (depth first, parents first).
 
-    A rule is called only on nodes of the kinds it declared (``rewrites``), and the tree is walked
+    A rule is called only on the nodes it declared (``rewrites``), and the tree is walked
     again only after a rule was called, as it may have changed it: most statements hold few of
     the kinds the rules rewrite, so most rules cost one pass over a list instead of a tree walk.
     """
     nodes = list(tree.walk(bfs=False))
     for rule in rules:
-        kinds = kinds_of(rule)
-        targets = [node for node in nodes if isinstance(node, kinds)]
+        targets = reach_of(rule).targets(nodes)
         if targets:
             tree = _apply(tree, rule, targets)
             nodes = list(tree.walk(bfs=False))

@@ -9,11 +9,17 @@ comments are ``-- ...`` to end of line and ``/* ... */``. Hive also escapes with
 
 from __future__ import annotations
 
+import re
+
 from cdpo.errors import TranslationError
 
 __all__ = ["split_statements"]
 
-_QUOTES = {"'": "'", '"': '"', "`": "`"}
+# Where a statement may end or a quote or comment begin: the scanner jumps from one to the next
+# (a regex search instead of a Python step per character).
+_SPECIAL = re.compile(r"""[;'"`]|--|/\*""")
+_QUOTES = {"'", '"', "`"}
+_QUOTE_OR_BACKSLASH = {quote: re.compile(f"[{re.escape(quote)}\\\\]") for quote in _QUOTES}
 
 
 def split_statements(sql: str, *, backslash_escapes: bool = False) -> list[str]:
@@ -31,42 +37,42 @@ def split_statements(sql: str, *, backslash_escapes: bool = False) -> list[str]:
     statements: list[str] = []
     start = 0
     i = 0
-    while i < len(sql):
-        char = sql[i]
-        if char == ";":
+    while (found := _SPECIAL.search(sql, i)) is not None:
+        i, token = found.start(), found.group()
+        if token == ";":
             statements.append(sql[start:i])
-            start = i + 1
-            i += 1
-        elif char in _QUOTES:
-            i = _skip_quoted(sql, i, backslash_escapes)
-        elif sql.startswith("--", i):
+            start = i = i + 1
+        elif token == "--":
             end = sql.find("\n", i)
             i = len(sql) if end < 0 else end + 1
-        elif sql.startswith("/*", i):
+        elif token == "/*":
             end = sql.find("*/", i + 2)
             if end < 0:
                 raise _unclosed(sql, i, "block comment '/*'")
             i = end + 2
         else:
-            i += 1
+            i = _skip_quoted(sql, i, backslash_escapes)
     statements.append(sql[start:])
     return [s.strip() for s in statements if _has_code(s)]
 
 
 def _skip_quoted(sql: str, i: int, backslash_escapes: bool) -> int:
     """Index just past the quoted run opening at ``i``; a doubled closing quote is an escape."""
-    close = _QUOTES[sql[i]]
+    close = sql[i]
+    stop = _QUOTE_OR_BACKSLASH[close]
     j = i + 1
-    while j < len(sql):
-        if backslash_escapes and sql[j] == "\\":
-            j += 2
-        elif sql[j] != close:
-            j += 1
-        elif sql.startswith(close * 2, j):
-            j += 2
+    while True:
+        if backslash_escapes:
+            found = stop.search(sql, j)
+            k = -1 if found is None else found.start()
         else:
-            return j + 1
-    raise _unclosed(sql, i, f"quote {sql[i]}")
+            k = sql.find(close, j)
+        if k < 0:
+            raise _unclosed(sql, i, f"quote {close}")
+        if sql[k] == "\\" or sql.startswith(close * 2, k):
+            j = k + 2
+        else:
+            return k + 1
 
 
 def _has_code(statement: str) -> bool:

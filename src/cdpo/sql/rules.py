@@ -134,7 +134,7 @@ def hive_double_division(node: exp.Expr) -> exp.Expr:
 
 
 _INTEGER_TYPES = frozenset({exp.DType.TINYINT, exp.DType.SMALLINT, exp.DType.INT, exp.DType.BIGINT})
-_NOT_AN_INTEGER = "typeof(x) = 'VARCHAR' AND NOT regexp_full_match(trim(s), '[+-]?[0-9]+')"
+_DIGITS = exp.Literal.string("[+-]?[0-9]+")
 
 
 @rewrites(exp.Cast)
@@ -142,18 +142,25 @@ def integer_cast_strict(node: exp.Expr) -> exp.Expr:
     """Presto's ``CAST('3.5' AS BIGINT)`` raises and ``TRY_CAST`` gives NULL; DuckDB rounds to 4.
 
     Only a VARCHAR operand is checked (``typeof`` is folded when the query is planned, so other
-    types keep the plain cast): it must be an optionally signed run of digits.
+    types keep the plain cast): it must be an optionally signed run of digits. The result is
+    ``CASE WHEN typeof(x) = 'VARCHAR' AND NOT regexp_full_match(trim(CAST(x AS VARCHAR)),
+    '[+-]?[0-9]+') THEN error(...) ELSE CAST(x AS BIGINT) END``, NULL for ``error`` in TRY_CAST.
     """
     if not isinstance(node, exp.Cast) or node.to.this not in _INTEGER_TYPES:
         return node
-    # One copy of the operand per use; the VARCHAR type and the type's name are built once (their
-    # parse and print cost more than the rest of the rule).
+    # Built node by node, one copy of the operand per use, the VARCHAR type and the type's name
+    # made once: this runs on every integer cast, where templates cost copies and parses.
     text = exp.cast(node.this.copy(), _VARCHAR.copy(), copy=False)
     failure: exp.Expr = exp.Null()
     if not isinstance(node, exp.TryCast):
         message = exp.Literal.string(f"' to {_presto_type(node.to)}")
-        failure = fill("error('Cannot cast ''' || s || m)", s=text, m=message)
-    bad = fill(_NOT_AN_INTEGER, x=node.this, s=text)
+        head = exp.DPipe(this=exp.Literal.string("Cannot cast '"), expression=text, safe=True)
+        failure = call("error", exp.DPipe(this=head, expression=message, safe=True))
+        text = text.copy()
+    typeof = exp.Typeof(this=node.this.copy())
+    varchar = exp.EQ(this=typeof, expression=exp.Literal.string("VARCHAR"))
+    digits = exp.RegexpFullMatch(this=exp.Trim(this=text), expression=_DIGITS.copy())
+    bad = exp.And(this=varchar, expression=exp.Not(this=digits))
     return exp.Case(ifs=[exp.If(this=bad, true=failure)], default=node)
 
 

@@ -1,4 +1,4 @@
-"""Small builders shared by the rewrite rules: calls, literals, DuckDB templates, node kinds."""
+"""Small builders shared by the rewrite rules: calls, literals, DuckDB templates, and their reach."""
 
 from __future__ import annotations
 
@@ -90,9 +90,6 @@ def _template(sql: str) -> exp.Expr:
 def fill(sql: str, **values: exp.Expr) -> exp.Expr:
     """A DuckDB expression from ``sql`` with each column named like a keyword replaced.
 
-    A value already in a tree is copied; a free one (no parent) is moved in the first time it is
-    used, so a caller hands over the nodes it built instead of paying for a copy.
-
     Example:
         >>> fill("timezone(z, to_timestamp(t))", z=exp.Literal.string("JST"), t=exp.column("x")).sql("duckdb")
         "TIMEZONE('JST', TO_TIMESTAMP(x))"
@@ -100,6 +97,5 @@ def fill(sql: str, **values: exp.Expr) -> exp.Expr:
     tree = _template(sql).copy()
     for column in list(tree.find_all(exp.Column)):
         if column.name in values:
-            value = values[column.name]
-            column.replace(value if value.parent is None else value.copy())
+            column.replace(values[column.name].copy())
     return tree

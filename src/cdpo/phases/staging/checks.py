@@ -108,8 +108,19 @@ def _keys_sql(record: dict[str, Any], window: str) -> str:
     if parsed := record.get("parsed_sql"):  # absent from records written before parsed_data
         helpers = ", ".join(f"{sql} AS {PRESTO.quote(n)}" for n, sql in parsed.items())
         rows = f"(SELECT *, {helpers} FROM {rows}) AS p"
-    keys = record["key_sql"]
-    return f"SELECT {', '.join(f'{keys[k]} AS {PRESTO.quote(k)}' for k in record['dedup_keys'])} FROM {rows}"
+    keys = ", ".join(f"{record['key_sql'][k]} AS {PRESTO.quote(k)}" for k in record["dedup_keys"])
+    return f"SELECT {keys} FROM {rows}"
+
+
+def _deduplicated_sql(relation: str, keys: list[str]) -> str:
+    """The rows ``relation`` holds once deduplicated: one per distinct key tuple, and every row
+    whose keys are all NULL (never merged)."""
+    all_null = " AND ".join(f"{PRESTO.quote(k)} IS NULL" for k in keys)
+    columns = ", ".join(PRESTO.quote(k) for k in keys)
+    return (
+        f"(SELECT COUNT(*) FROM (SELECT DISTINCT {columns} FROM {relation} "
+        f"WHERE NOT ({all_null})) AS d) + (SELECT COUNT(*) FROM {relation} WHERE {all_null})"
+    )
 
 
 def _rows_result(
@@ -120,14 +131,8 @@ def _rows_result(
     staged = _q(table.database, table.name)
     keys = record["dedup_keys"]
     if keys:
-        cleaned = _keys_sql(record, window)
-        all_null = " AND ".join(f"{PRESTO.quote(k)} IS NULL" for k in keys)
-        columns = ", ".join(PRESTO.quote(k) for k in keys)
-        expected = (
-            f"SELECT (SELECT COUNT(*) FROM (SELECT DISTINCT {columns} FROM ({cleaned}) AS c "
-            f"WHERE NOT ({all_null})) AS d) + (SELECT COUNT(*) FROM ({cleaned}) AS c WHERE {all_null})"
-        )
-        distinct = f"(SELECT COUNT(*) FROM (SELECT DISTINCT {columns} FROM {staged} WHERE NOT ({all_null})) AS d) + (SELECT COUNT(*) FROM {staged} WHERE {all_null})"
+        expected = "SELECT " + _deduplicated_sql(f"({_keys_sql(record, window)}) AS c", keys)
+        distinct = _deduplicated_sql(staged, keys)
     else:  # one staged row per source row: no cleaning to re-run, only the rows to count
         expected = f"SELECT COUNT(*) {window}"
         distinct = f"(SELECT COUNT(*) FROM {staged})"

@@ -2,9 +2,10 @@
 
 ``source_data`` reads the window and prepares each column once (trim, null tokens, a phone's
 digits); ``parsed_data`` parses once what several outputs derive from (a date's unix seconds, an
-email's or a phone's standardised form); ``cleaned_data`` applies every rule; ``joined_data`` LEFT JOINs dimensions on cleaned
-columns; ``final_data`` numbers rows per cleaned key, latest first. Rows whose keys are all NULL are kept as
-they are: nothing identifies them, so they are never merged (spec §6.8: NULL handled explicitly).
+email's or a phone's standardised form); ``cleaned_data`` applies every rule; ``joined_data`` LEFT
+JOINs dimensions on cleaned columns; ``final_data`` numbers rows per cleaned key, latest first.
+Rows whose keys are all NULL are kept as they are: nothing identifies them, so they are never
+merged (spec §6.8: NULL handled explicitly).
 The watermark window comes from ``${td.last_results.lo/hi}``, read before the load (race-free, as
 hist-union does); the upsert compares a length-prefixed key, so ``('ab','c')`` ≠ ``('a','bc')``.
 """
@@ -67,12 +68,12 @@ class TableQuery:
         """The SELECT of this table, in its dialect, over the rows of ``window`` (a condition)."""
         d = self.dialect
         source = f"{d.quote(self.table.source_database)}.{d.quote(self.table.source)}"
-        ctes = [f"source_data AS (\n  SELECT\n    {_columns(d, self.prepared)}\n  FROM {source}\n"
-                f"  WHERE {window}\n)"]  # fmt: skip
+        prepared = _columns(d, self.prepared)
+        ctes = [f"source_data AS (\n  SELECT\n    {prepared}\n  FROM {source}\n  WHERE {window}\n)"]
         read = "source_data"
         if self.parsed:
-            ctes.append(f"parsed_data AS (\n  SELECT\n    *,\n    {_columns(d, self.parsed)}\n"
-                        "  FROM source_data\n)")  # fmt: skip
+            parsed = _columns(d, self.parsed)
+            ctes.append(f"parsed_data AS (\n  SELECT\n    *,\n    {parsed}\n  FROM source_data\n)")
             read = "parsed_data"
         lines = _columns(d, [(o.name, o.sql) for o in self.outputs])
         ctes.append(f"cleaned_data AS (\n  SELECT\n    {lines}\n  FROM {read}\n)")

@@ -234,7 +234,7 @@ class Warehouse:
             if cursor.description is None:
                 return QueryResult((), ())
             columns = tuple(d[0] for d in cursor.description)
-            return QueryResult(columns, tuple(tuple(r) for r in cursor.fetchall()))
+            return QueryResult(columns, tuple(cursor.fetchall()))  # rows are tuples already
         except duckdb.Error as exc:
             if isinstance(exc, duckdb.CatalogException):
                 self._forget()  # another connection may have dropped what was remembered

@@ -8,6 +8,7 @@ https://docs.digdag.io/workflow_definition.html#using-variables). ``${secret:nam
 from __future__ import annotations
 
 import atexit
+import ctypes
 import json
 import operator
 import re
@@ -87,11 +88,16 @@ def _v8() -> Any:
         js = MiniRacer()
         js.eval(resources.files(__package__).joinpath("moment.js").read_text("utf-8"))
         js.eval(_EVAL_JS)
-        # Closed before interpreter teardown, which can hang on MiniRacers left to it (mini-racer
-        # 0.14: half the exits of a process holding two hung).
-        atexit.register(js.close)
+        atexit.register(_keep_to_the_end, js)
         _v8_context = js
     return _v8_context
+
+
+def _keep_to_the_end(js: Any) -> None:
+    """Never free the context: mini-racer 0.14 crashes (SIGSEGV) freeing one at interpreter exit,
+    whether closed by an exit hook or finalised at teardown; the OS reclaims it with the process.
+    """
+    ctypes.pythonapi.Py_IncRef(ctypes.py_object(js))
 
 
 class Evaluator:

@@ -177,10 +177,8 @@ def file_rows(wh: Warehouse, source: FileSource) -> str:
             raise ConfigError(f"file not found: {path}", field=source.origin)
     stats = (path.stat() for path in source.files)
     key = (source, tuple((stat.st_mtime_ns, stat.st_size) for stat in stats))
-    cache = wh.file_tables
-    if key in cache:
-        cache.move_to_end(key)
-        return cache[key]
+    if (kept := _recalled(wh, key)) is not None:
+        return kept
     reader, params = _read_sql(source)
     columns = wh.columns_of(f"SELECT * FROM {reader}", params)
     for name, _ in columns:
@@ -197,10 +195,18 @@ def keyed_rows(wh: Warehouse, rows: str, key_sql: str) -> str:
     of one typed column. Row order is ``rows``'; call it outside a transaction, as ``file_rows``.
     """
     key = ("keyed", rows, key_sql)
-    if key in wh.file_tables:
-        wh.file_tables.move_to_end(key)
-        return wh.file_tables[key]
+    if (kept := _recalled(wh, key)) is not None:
+        return kept
     return _kept(wh, key, f"SELECT *, {key_sql} AS {quote(KEY_COLUMN)} FROM {rows}", [])
+
+
+def _recalled(wh: Warehouse, key: Hashable) -> str | None:
+    """The table kept under ``key``, now the most recently used; None when none is."""
+    cache = wh.file_tables
+    if key not in cache:
+        return None
+    cache.move_to_end(key)
+    return cache[key]
 
 
 def _kept(wh: Warehouse, key: Hashable, select: str, params: list[Any]) -> str:

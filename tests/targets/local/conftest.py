@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -48,3 +49,16 @@ def local_target(runtime_root: Path):
     target = LocalTarget(runtime_root, retry_interval_scale=0.0)
     yield target
     target.close()
+
+
+@pytest.fixture
+def wait_for() -> Callable[..., None]:
+    """``wait_for(predicate, timeout=60)``: poll every 50 ms until it holds, fail at the timeout."""
+
+    def _wait(predicate: Callable[[], bool], timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not predicate():
+            assert time.monotonic() < deadline, "condition not met in time"
+            time.sleep(0.05)
+
+    return _wait

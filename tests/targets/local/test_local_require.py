@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from datetime import UTC, datetime
 
 from cdpo.targets.base import AttemptStatus
@@ -14,13 +13,6 @@ from cdpo.targets.local import LocalTarget
 from cdpo.targets.local.runner import start_attempt
 
 SESSION = datetime(2024, 1, 1, tzinfo=UTC)
-
-
-def _wait_for(predicate, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.05)
 
 
 def test_a_worker_that_ran_require_exits_cleanly(write_project, local_target: LocalTarget) -> None:
@@ -49,7 +41,7 @@ def test_a_worker_that_ran_require_exits_cleanly(write_project, local_target: Lo
 
 
 def test_killing_the_requiring_attempt_kills_the_required_one(
-    write_project, local_target: LocalTarget
+    wait_for, write_project, local_target: LocalTarget
 ) -> None:
     local_target.push(
         write_project(
@@ -58,7 +50,7 @@ def test_killing_the_requiring_attempt_kills_the_required_one(
     )
     ref = local_target.start("proj", "main", session_time=SESSION)
     required = str(int(ref.attempt_id) + 1)
-    _wait_for(
+    wait_for(
         lambda: (
             local_target.store.execute("SELECT id FROM attempts WHERE id = ?", (required,))
             and local_target.attempt(required).running_task == "+child+slow"

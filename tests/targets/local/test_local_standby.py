@@ -10,7 +10,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -34,13 +33,6 @@ WORKFLOWS = {
       sh>: while [ ! -f "$marks/go" ]; do sleep 0.05; done
     """,
 }
-
-
-def _wait_for(predicate, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.05)
 
 
 def _gone(pid: int) -> bool:
@@ -82,12 +74,12 @@ def test_the_next_attempt_runs_in_the_waiting_standby(pushed: LocalTarget) -> No
 
 
 def test_a_standby_worker_is_a_session_leader_writing_to_the_attempt_log(
-    pushed: LocalTarget, tmp_path: Path
+    wait_for, pushed: LocalTarget, tmp_path: Path
 ) -> None:
     _run(pushed, 0)
     standby = pushed.standbys.pid
     ref = pushed.start("proj", "gated", {"marks": str(tmp_path)}, session_time=SESSION)
-    _wait_for(lambda: pushed.attempt(ref.attempt_id).running_task == "+gated+gate")
+    wait_for(lambda: pushed.attempt(ref.attempt_id).running_task == "+gated+gate")
     log = pushed.root / ".cdpo" / f"worker-{ref.attempt_id}.log"
     assert int(pushed.store.attempt(int(ref.attempt_id))["pid"]) == standby
     assert os.getsid(standby) == standby
@@ -97,11 +89,11 @@ def test_a_standby_worker_is_a_session_leader_writing_to_the_attempt_log(
     assert pushed.wait(ref.attempt_id, timeout=60).status is AttemptStatus.SUCCESS
 
 
-def test_a_dead_standby_falls_back_to_a_cold_start(pushed: LocalTarget) -> None:
+def test_a_dead_standby_falls_back_to_a_cold_start(wait_for, pushed: LocalTarget) -> None:
     _run(pushed, 0)
     standby = pushed.standbys.pid
     os.kill(standby, signal.SIGKILL)
-    _wait_for(lambda: _gone(standby))
+    wait_for(lambda: _gone(standby))
     attempt, pid = _run(pushed, 1)
     assert pid != standby
     assert attempt.status is AttemptStatus.SUCCESS
@@ -148,10 +140,12 @@ def test_close_ends_the_standby_and_cold_targets_keep_none(
         assert attempt.status is AttemptStatus.SUCCESS
 
 
-def test_kill_and_retry_of_an_attempt_in_a_standby(pushed: LocalTarget, tmp_path: Path) -> None:
+def test_kill_and_retry_of_an_attempt_in_a_standby(
+    wait_for, pushed: LocalTarget, tmp_path: Path
+) -> None:
     _run(pushed, 0)
     ref = pushed.start("proj", "gated", {"marks": str(tmp_path)}, session_time=SESSION)
-    _wait_for(lambda: pushed.attempt(ref.attempt_id).running_task == "+gated+gate")
+    wait_for(lambda: pushed.attempt(ref.attempt_id).running_task == "+gated+gate")
     pushed.kill(ref.attempt_id)
     assert pushed.wait(ref.attempt_id, timeout=30).status is AttemptStatus.KILLED
 
@@ -184,7 +178,7 @@ CALLER = textwrap.dedent(
 
 
 def test_a_killed_caller_leaves_its_worker_running_and_its_standby_exits(
-    write_project, runtime_root: Path, tmp_path: Path
+    wait_for, write_project, runtime_root: Path, tmp_path: Path
 ) -> None:
     project = write_project(WORKFLOWS)
     caller = subprocess.Popen(
@@ -198,7 +192,7 @@ def test_a_killed_caller_leaves_its_worker_running_and_its_standby_exits(
     finally:
         caller.kill()
         caller.wait()
-    _wait_for(lambda: _gone(int(waiting)))  # EOF on its stdin: nobody will hand it an attempt
+    wait_for(lambda: _gone(int(waiting)))  # EOF on its stdin: nobody will hand it an attempt
     (tmp_path / "go").touch()
     with LocalTarget(runtime_root) as target:
         assert target.store.attempt(int(attempt_id))["pid"] == int(used)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 
 import pytest
@@ -14,14 +13,7 @@ from cdpo.targets.local import LocalTarget
 SESSION = datetime(2024, 1, 1, tzinfo=UTC)
 
 
-def _wait_for(predicate, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.05)
-
-
-def test_kill_a_running_attempt(write_project, local_target: LocalTarget) -> None:
+def test_kill_a_running_attempt(wait_for, write_project, local_target: LocalTarget) -> None:
     project = write_project(
         {
             "wf.dig": """
@@ -36,7 +28,7 @@ def test_kill_a_running_attempt(write_project, local_target: LocalTarget) -> Non
     )
     local_target.push(project)
     ref = local_target.start("proj", "wf", session_time=SESSION)
-    _wait_for(lambda: local_target.attempt(ref.attempt_id).running_task == "+wf+slow")
+    wait_for(lambda: local_target.attempt(ref.attempt_id).running_task == "+wf+slow", timeout=30.0)
     assert local_target.attempt(ref.attempt_id).status is AttemptStatus.RUNNING
     local_target.kill(ref.attempt_id)
     attempt = local_target.wait(ref.attempt_id, timeout=30)
@@ -84,28 +76,30 @@ def test_retry_resumes_from_the_failed_task(
     assert "remembered v1" in local_target.logs(retried.attempt_id)  # its store was kept
 
 
-def test_a_dead_worker_ends_its_attempt(write_project, local_target: LocalTarget) -> None:
+def test_a_dead_worker_ends_its_attempt(wait_for, write_project, local_target: LocalTarget) -> None:
     import os
     import signal
 
     project = write_project({"wf.dig": "+slow:\n  sh>: sleep 60\n"})
     local_target.push(project)
     ref = local_target.start("proj", "wf", session_time=SESSION)
-    _wait_for(lambda: local_target.attempt(ref.attempt_id).running_task == "+wf+slow")
+    wait_for(lambda: local_target.attempt(ref.attempt_id).running_task == "+wf+slow", timeout=30.0)
     os.killpg(local_target.store.attempt(int(ref.attempt_id))["pid"], signal.SIGKILL)
     attempt = local_target.wait(ref.attempt_id, timeout=30)
     assert attempt.status is AttemptStatus.ERROR
     assert {t.state for t in attempt.tasks} == {TaskState.CANCELED}
 
 
-def test_a_worker_ignoring_a_kill_is_terminated(write_project, local_target, monkeypatch) -> None:
+def test_a_worker_ignoring_a_kill_is_terminated(
+    wait_for, write_project, local_target, monkeypatch
+) -> None:
     from cdpo.targets.local import target as target_module
 
     monkeypatch.setattr(target_module, "KILL_GRACE_SECONDS", 0.0)
     project = write_project({"wf.dig": "+slow:\n  sh>: sleep 60\n"})
     local_target.push(project)
     ref = local_target.start("proj", "wf", session_time=SESSION)
-    _wait_for(lambda: local_target.attempt(ref.attempt_id).running_task == "+wf+slow")
+    wait_for(lambda: local_target.attempt(ref.attempt_id).running_task == "+wf+slow", timeout=30.0)
     local_target.store.set_attempt(int(ref.attempt_id), cancel_requested=1)  # long ago
     attempt = local_target.attempt(ref.attempt_id)
     assert attempt.status is AttemptStatus.KILLED

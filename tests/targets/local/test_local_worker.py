@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import UTC, datetime
 
 import pytest
@@ -103,3 +105,30 @@ def test_a_worker_ignoring_a_kill_is_terminated(
     local_target.store.set_attempt(int(ref.attempt_id), cancel_requested=1)  # long ago
     attempt = local_target.attempt(ref.attempt_id)
     assert attempt.status is AttemptStatus.KILLED
+
+
+@pytest.mark.parametrize(
+    ("life", "code", "printed"),
+    [
+        ("lambda: 3", 3, "exit hook ran"),
+        ("lambda: sys.exit()", 0, "exit hook ran"),
+        ("lambda: 1 / 0", 1, "ZeroDivisionError"),
+    ],
+)
+def test_a_worker_leaves_at_once_with_its_code_hooks_and_traceback(
+    life: str, code: int, printed: str
+) -> None:
+    """The worker skips the interpreter's teardown, not its exit hooks, code or crash report."""
+    program = (
+        "import atexit, sys\n"
+        "from cdpo.targets.local.worker import exit_after\n"
+        "atexit.register(lambda: print('exit hook ran', flush=True))\n"
+        "print('buffered', end='')\n"
+        f"exit_after({life})\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == code
+    assert "buffered" in done.stdout
+    assert printed in done.stdout + done.stderr

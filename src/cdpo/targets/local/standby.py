@@ -276,4 +276,6 @@ def _point(fd: int, flags: int) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(serve())
+    from cdpo.targets.local.worker import exit_after
+
+    exit_after(serve)

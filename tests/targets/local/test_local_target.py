@@ -9,7 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from cdpo.errors import ConfigError, ConflictError, NotFoundError, UnsupportedOperatorError
+from cdpo.errors import (
+    CdpoError,
+    ConfigError,
+    ConflictError,
+    NotFoundError,
+    UnsupportedOperatorError,
+)
 from cdpo.targets import AttemptStatus, Target, TaskState
 from cdpo.targets.fake import FakeTarget
 from cdpo.targets.local import LocalTarget
@@ -143,8 +149,12 @@ def test_local_warehouse_is_held_across_calls_and_released_when_idle(
         ref = target.start("contract", "load", session_time=datetime(2024, 1, 1, tzinfo=UTC))
         assert _until_done(target, ref.attempt_id).status is AttemptStatus.SUCCESS
         assert target.query("SELECT count(*) FROM people", "contract_db").rows == ((1,),)
+        held = target._held
         with pytest.raises(NotFoundError):
             target.columns("contract_db", "missing")
+        assert target._held is held  # a lookup that finds nothing is no failure
+        with pytest.raises(CdpoError):
+            target.query("SELECT no_such_column FROM people", "contract_db")
         assert target._held is None  # a failed call does not leave the file held
         target.databases()
         time.sleep(2.5)

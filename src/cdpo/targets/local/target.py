@@ -19,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
-from cdpo.errors import TransientTargetError
+from cdpo.errors import NotFoundError, TransientTargetError
 from cdpo.targets.base import (
     DEFAULT_CALL_TIMEOUT,
     Attempt,
@@ -347,7 +347,8 @@ class LocalTarget(Target):
 
         Opening installs TD's functions (tens of milliseconds), and a VALIDATE step makes dozens
         of calls. DuckDB lets one process write the file, so it is released before a worker
-        starts, after a failed call (no half-done state carries over), and after
+        starts, after a failed call (no half-done state carries over; a table or database not
+        found is no failure of the warehouse), and after
         ``WAREHOUSE_IDLE_SECONDS`` without a call (a user inspecting the file from another
         process while cdpo waits for an answer is not kept waiting).
         """
@@ -359,12 +360,18 @@ class LocalTarget(Target):
                 self._held = held.open()
             try:
                 yield self._held
+            except NotFoundError:  # a lookup that found nothing left nothing half-done
+                self._mark_used()
+                raise
             except BaseException:
                 self.release_warehouse()
                 raise
-            self._held_used = time.monotonic()
-            if self._idle_timer is None:
-                self._arm_idle_timer(WAREHOUSE_IDLE_SECONDS)
+            self._mark_used()
+
+    def _mark_used(self) -> None:
+        self._held_used = time.monotonic()
+        if self._idle_timer is None:
+            self._arm_idle_timer(WAREHOUSE_IDLE_SECONDS)
 
     def _arm_idle_timer(self, delay: float) -> None:
         self._idle_timer = threading.Timer(delay, self._release_idle)

@@ -148,6 +148,8 @@ def integer_cast_strict(node: exp.Expr) -> exp.Expr:
     """
     if not isinstance(node, exp.Cast) or node.to.this not in _INTEGER_TYPES:
         return node
+    if _never_text(node.this):  # the check would fold away, but binding it costs a millisecond
+        return node
     # Built node by node, one copy of the operand per use, the VARCHAR type and the type's name
     # made once: this runs on every integer cast, where templates cost copies and parses.
     text = exp.cast(node.this.copy(), _VARCHAR.copy(), copy=False)
@@ -162,6 +164,28 @@ def integer_cast_strict(node: exp.Expr) -> exp.Expr:
     digits = exp.RegexpFullMatch(this=exp.Trim(this=text), expression=_DIGITS.copy())
     bad = exp.And(this=varchar, expression=exp.Not(this=digits))
     return exp.Case(ifs=[exp.If(this=bad, true=failure)], default=node)
+
+
+_NUMERIC_RESULTS = (exp.Floor, exp.Ceil, exp.Round, exp.Abs, exp.Count, exp.Length, exp.TimeToUnix)
+"""Functions whose DuckDB result is a number whatever their argument."""
+_ARITHMETIC = (exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod)
+_TEXT_TYPES = frozenset({exp.DType.VARCHAR, exp.DType.CHAR, exp.DType.TEXT, exp.DType.NVARCHAR})
+
+
+def _never_text(node: exp.Expr) -> bool:
+    """Whether ``node`` is never VARCHAR, seen from its shape alone: a number, NULL or boolean
+    literal, a numeric function, a cast to a type that is not text, arithmetic on such."""
+    if isinstance(node, exp.Literal):
+        return not node.is_string
+    if isinstance(node, (exp.Null, exp.Boolean, *_NUMERIC_RESULTS)):
+        return True
+    if isinstance(node, exp.Neg | exp.Paren):
+        return _never_text(node.this)
+    if isinstance(node, _ARITHMETIC):
+        return _never_text(node.this) and _never_text(node.expression)
+    if isinstance(node, exp.Cast):
+        return node.to.this not in _TEXT_TYPES and node.to.this is not exp.DType.UNKNOWN
+    return False
 
 
 _VARCHAR = exp.DataType.build("VARCHAR")

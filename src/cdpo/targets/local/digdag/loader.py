@@ -49,7 +49,11 @@ def located_like(original: Any, mapping: dict[str, Any]) -> dict[str, Any]:
     return copy
 
 
-class _Loader(yaml.SafeLoader):
+_SafeLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's parser when PyYAML has it (about ten times faster to compose than Python's)."""
+
+
+class _Loader(_SafeLoader):  # type: ignore[valid-type,misc]
     """A safe loader whose mappings are ``Located`` and which expands ``!include`` keys."""
 
     def __init__(self, stream: str, path: Path, chain: tuple[Path, ...]) -> None:

@@ -6,6 +6,7 @@ Peak memory is the maximum resident set of this process and of its largest child
 worker processes), from ``getrusage``. The goal (issue 4): all four phases under 60 s on 2 cores.
 
     .venv/bin/python benchmarks/pipeline.py --size medium
+    .venv/bin/python benchmarks/pipeline.py --size medium --compression light
     .venv/bin/python benchmarks/pipeline.py --size small --people 200 --json
 """
 
@@ -22,17 +23,33 @@ import time
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from cdpo.orchestrator import load_state, run_demo
 from cdpo.orchestrator.state import STEPS
 
 GOAL_SECONDS = 60.0
 
 
-def measure(size: str, people: int | None, keep: Path | None) -> dict[str, Any]:
+def _compressed(compression: str) -> Any:
+    """``run_demo``'s ``on_ready``: set ``local.compression`` in the demo's pipeline.yml."""
+
+    def on_ready(project: Any) -> None:
+        path = Path(project.pipeline)
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document.setdefault("local", {})["compression"] = compression
+        path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+
+    return on_ready
+
+
+def measure(
+    size: str, people: int | None, keep: Path | None, compression: str = "auto"
+) -> dict[str, Any]:
     root = keep or Path(tempfile.mkdtemp(prefix="cdpo-bench-"))
     started = time.perf_counter()
     cpu = time.process_time()
-    done = run_demo(root, size=size, people=people, yes=True)
+    done = run_demo(root, size=size, people=people, yes=True, on_ready=_compressed(compression))
     wall = time.perf_counter() - started
     state = load_state(done.project.root)
     assert state is not None
@@ -48,6 +65,10 @@ def measure(size: str, people: int | None, keep: Path | None) -> dict[str, Any]:
     result = {
         "size": size,
         "people": done.project.dataset.people,
+        "compression": compression,
+        "warehouse_mib": round(
+            (done.project.root / ".cdpo" / "warehouse.duckdb").stat().st_size / 2**20
+        ),
         "status": state.status.value,
         "wall_seconds": round(wall, 2),
         "pipeline_seconds": round(sum(p["seconds"] for p in phases.values()), 2),
@@ -76,7 +97,8 @@ def print_table(result: dict[str, Any]) -> None:
         print(f"{name:<12} {phase['status']:<10} {phase['seconds']:>8.2f} {cells}")
     print(
         f"peak RSS: {result['peak_rss_mib_self']} MiB (cdpo), "
-        f"{result['peak_rss_mib_children']} MiB (largest worker)"
+        f"{result['peak_rss_mib_children']} MiB (largest worker); "
+        f"warehouse {result['warehouse_mib']} MiB (compression {result['compression']})"
     )
     if result["error"]:
         print(f"stopped: {result['error']}")
@@ -87,9 +109,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", default="medium", help="small, medium or large")
     parser.add_argument("--people", type=int, default=None, help="override the size's people")
     parser.add_argument("--keep", type=Path, default=None, help="run in this directory, keep it")
+    parser.add_argument(
+        "--compression", default="auto", choices=("auto", "light"), help="local.compression"
+    )
     parser.add_argument("--json", action="store_true", help="print JSON")
     args = parser.parse_args(argv)
-    result = measure(args.size, args.people, args.keep)
+    result = measure(args.size, args.people, args.keep, args.compression)
     if args.json:
         print(json.dumps(result, indent=2))
     else:

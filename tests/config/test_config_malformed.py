@@ -82,6 +82,11 @@ CASES = [
         "staging.engine: 'sparkk' is not one of presto, hive",
     ),
     (
+        "local_compression",
+        BASE + "local:\n  compression: heavy\n",
+        "pipeline.yml:3: local.compression: 'heavy' is not one of auto, light",
+    ),
+    (
         "staging_table",
         BASE + "staging:\n  tables: [Orders-2024]\n",
         "pipeline.yml:3: staging.tables.0: 'Orders-2024' is not valid here",

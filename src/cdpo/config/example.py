@@ -29,6 +29,7 @@ td:
 local:
   warehouse: .cdpo/warehouse.duckdb   # relative to this file
   engine: duckdb                      # duckdb | spark
+  compression: auto                   # auto (smallest file) | light (faster writes, ~3x larger file)
 
 # Defaults derive from the client name; set one only to use an existing database.
 databases:

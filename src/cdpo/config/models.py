@@ -98,6 +98,11 @@ class LocalSettings(_Section):
     engine: Literal["duckdb", "spark"] = Field(
         default="duckdb", description="SQL engine: duckdb or spark."
     )
+    compression: Literal["auto", "light"] = Field(
+        default="auto",
+        description="How the DuckDB file compresses text: auto (smallest file) or light "
+        "(no dictionary-FSST strings: faster table writes, a file about 3x larger).",
+    )
     replay: str | None = Field(
         default=None,
         description="Replay mapping for SaaS connectors (local files standing in for APIs).",

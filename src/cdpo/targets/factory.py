@@ -31,7 +31,7 @@ def open_target(pipeline: Any, root: Path) -> Target:
                 field="local.replay",
                 hint="Point local.replay at a YAML file mapping tables to local files.",
             )
-        return LocalTarget(root, warehouse, replay=replay)
+        return LocalTarget(root, warehouse, replay=replay, compression=pipeline.local.compression)
     from cdpo.targets.td import TdTarget
 
     return TdTarget.for_pipeline(pipeline, root)

@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from cdpo.targets.local import LocalTarget
@@ -62,3 +63,14 @@ def wait_for() -> Callable[..., None]:
             time.sleep(0.05)
 
     return _wait
+
+
+def text_compressions(path: Path, table: str) -> set[str]:
+    """How DuckDB stored the text column of ``table`` (read-only, after the writer closed)."""
+    with duckdb.connect(str(path), read_only=True) as con:
+        rows = con.execute(
+            "SELECT DISTINCT compression FROM pragma_storage_info(?) "
+            "WHERE column_name = 'email' AND segment_type = 'VARCHAR'",
+            [table],
+        ).fetchall()
+    return {r[0] for r in rows}

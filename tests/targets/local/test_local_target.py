@@ -8,7 +8,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from tests.targets.local.conftest import text_compressions
 
+from cdpo.config import load_pipeline
 from cdpo.errors import (
     CdpoError,
     ConfigError,
@@ -17,6 +19,7 @@ from cdpo.errors import (
     UnsupportedOperatorError,
 )
 from cdpo.targets import AttemptStatus, Target, TaskState
+from cdpo.targets.factory import open_target
 from cdpo.targets.fake import FakeTarget
 from cdpo.targets.local import LocalTarget
 
@@ -159,3 +162,35 @@ def test_local_warehouse_is_held_across_calls_and_released_when_idle(
         target.databases()
         time.sleep(2.5)
         assert target._held is None and _opens_in_another_process(target.warehouse_path)
+
+
+TEXT_WORKFLOW = """
++db:
+  td_ddl>:
+  create_databases: [text_db]
++table:
+  td>:
+  query: SELECT 'customer-' || CAST(i % 500 AS VARCHAR) || '@example.com' AS email FROM UNNEST(SEQUENCE(1, 300000)) AS t(i)
+  database: text_db
+  create_table: people
+"""
+
+
+@pytest.mark.parametrize(("chosen", "dict_fsst"), [("auto", True), ("light", False)])
+def test_the_pipeline_s_compression_is_what_the_attempt_s_worker_writes_with(
+    tmp_path: Path, chosen: str, dict_fsst: bool
+) -> None:
+    """pipeline.yml's local.compression reaches the worker process through the warehouse file."""
+    (tmp_path / "pipeline.yml").write_text(
+        f"client: northwind\nlocal:\n  compression: {chosen}\n", encoding="utf-8"
+    )
+    project = tmp_path / "text"
+    project.mkdir()
+    (project / "load.dig").write_text(TEXT_WORKFLOW, encoding="utf-8")
+    with open_target(load_pipeline(tmp_path / "pipeline.yml"), tmp_path) as target:
+        target.push(project, "text")
+        ref = target.start("text", "load", {}, datetime(2024, 1, 1, tzinfo=UTC))
+        assert _until_done(target, ref.attempt_id).status is AttemptStatus.SUCCESS
+        path = target.warehouse_path
+    found = text_compressions(path, "text_db.people")
+    assert found and ("DICT_FSST" in found) is dict_fsst

@@ -76,6 +76,7 @@ class LocalTarget(Target):
         replay: Path | None = None,
         retry_interval_scale: float = 1.0,
         warm_workers: bool = True,
+        compression: str | None = None,
     ) -> None:
         from cdpo.targets.local.standby import StandbySlot
 
@@ -92,6 +93,9 @@ class LocalTarget(Target):
         self._idle_timer: threading.Timer | None = None
         self.standbys = StandbySlot() if warm_workers else None
         """Where the next attempt's warm worker waits; None when workers start cold."""
+        self.compression = compression
+        """The warehouse compression to store before the first attempt; None keeps the file's."""
+        self._compression_settled = compression is None
 
     def _options(self, on_event: EventHandler | None = None) -> Any:
         from cdpo.targets.local.runner import AttemptOptions
@@ -175,7 +179,7 @@ class LocalTarget(Target):
         _, attempt_id = self._start(project, workflow, params, session_time, rerun=True)
         if on_event is not None:
             on_event("attempt", str(attempt_id), None)
-        self.release_warehouse()
+        self._hand_over_warehouse()
         run_attempt(self.store, attempt_id, self._options(on_event))
         return self.attempt(str(attempt_id))
 
@@ -191,7 +195,7 @@ class LocalTarget(Target):
         new_id = self._retry_attempt(attempt_id)
         if on_event is not None:
             on_event("attempt", str(new_id), None)
-        self.release_warehouse()
+        self._hand_over_warehouse()
         run_attempt(self.store, new_id, self._options(on_event))
         return self.attempt(str(new_id))
 
@@ -213,7 +217,7 @@ class LocalTarget(Target):
     def _spawn(self, attempt_id: int) -> None:
         from cdpo.targets.local.worker import spawn
 
-        self.release_warehouse()
+        self._hand_over_warehouse()
         standby = self.standbys.take() if self.standbys is not None else None
         pid = spawn(self.root, attempt_id, self._options(), standby)
         self.store.set_attempt(attempt_id, pid=pid)
@@ -358,6 +362,7 @@ class LocalTarget(Target):
             if self._held is None:
                 held = Warehouse(self.warehouse_path, lock_timeout=DEFAULT_CALL_TIMEOUT)
                 self._held = held.open()
+                self._settle_compression(held)
             try:
                 yield self._held
             except NotFoundError:  # a lookup that found nothing left nothing half-done
@@ -367,6 +372,24 @@ class LocalTarget(Target):
                 self.release_warehouse()
                 raise
             self._mark_used()
+
+    def _settle_compression(self, held: Any) -> None:
+        """Store the chosen compression in the file once, so every worker writes with it."""
+        if not self._compression_settled and self.compression is not None:
+            try:
+                if held.compression != self.compression:
+                    held.set_compression(self.compression)
+            except BaseException:
+                self.release_warehouse()
+                raise
+            self._compression_settled = True
+
+    def _hand_over_warehouse(self) -> None:
+        """Release the file for an attempt, the chosen compression stored first."""
+        if not self._compression_settled:
+            with self._warehouse():
+                pass
+        self.release_warehouse()
 
     def _mark_used(self) -> None:
         self._held_used = time.monotonic()

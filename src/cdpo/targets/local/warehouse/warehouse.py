@@ -34,7 +34,7 @@ from cdpo.errors import (
     did_you_mean,
 )
 from cdpo.targets.base import QueryResult
-from cdpo.targets.local.warehouse import sql_bridge
+from cdpo.targets.local.warehouse import sql_bridge, storage
 from cdpo.targets.local.warehouse.names import quote, valid_name
 
 if TYPE_CHECKING:
@@ -102,6 +102,8 @@ class Warehouse:
         self._ensured: set[str] = set()
         self._session_set: object = _UNSET
         self._used: str | None = None
+        self.compression = "auto"
+        """How this file compresses what is written to it (``storage``); read at ``open``."""
 
     def __enter__(self) -> Warehouse:
         return self.open()
@@ -121,6 +123,10 @@ class Warehouse:
             try:
                 con.execute("SET TimeZone = 'UTC'")
                 sql_bridge.install_functions(con, self.session_time, read_only=self.read_only)
+                if not self.read_only:
+                    self.compression = storage.read_compression(con, INTERNAL_SCHEMA)
+                    if self.compression != "auto":
+                        storage.apply_compression(con, self.compression)
             except BaseException:
                 con.close()
                 raise
@@ -128,6 +134,20 @@ class Warehouse:
             self._forget()
             self._session_set = sql_bridge.unix_time(self.session_time)
         return self
+
+    def set_compression(self, mode: str) -> None:
+        """Store ``mode`` in the file and write with it from now on (``storage``).
+
+        Raises:
+            ConfigError: an unknown mode.
+        """
+        storage.apply_compression(self.con, mode)
+        self.ensure("settings", storage.settings_ddl(INTERNAL_SCHEMA))
+        self.run(
+            f"INSERT OR REPLACE INTO {quote(INTERNAL_SCHEMA, 'settings')} VALUES ('compression', ?)",
+            [mode],
+        )
+        self.compression = mode
 
     def set_session_time(self, session_time: datetime | int | None) -> None:
         """Change what ``TD_SCHEDULED_TIME()`` returns on the open connection, without reopening.

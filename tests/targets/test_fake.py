@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from cdpo.errors import ConfigError, NotFoundError, TransientTargetError
-from cdpo.targets import AttemptStatus
+from cdpo.targets import AttemptStatus, QueryResult
 from cdpo.targets.fake import FakeTarget
 
 
@@ -78,3 +78,16 @@ def test_handlers_inject_failures_and_fall_through(project_dir: Path) -> None:
         target.push(project_dir, "p")
     assert target.push(project_dir, "p").project == "p"
     assert target.called("push") == 2
+
+
+def test_query_arrow_converts_rows_column_by_column_mixed_types_as_text() -> None:
+    """The default ``query_arrow`` (TD, fake) gives what ``query`` gives, one Arrow column each."""
+    rows = ((1, "a", 7), (2, None, "x"), (3, "c", None))
+    target = FakeTarget(handlers={"query": lambda sql, db: QueryResult(("n", "s", "mixed"), rows)})
+    table = target.query_arrow("SELECT n, s, mixed FROM t")
+    assert table.column_names == ["n", "s", "mixed"]
+    assert table.column("n").to_pylist() == [1, 2, 3]
+    assert table.column("s").to_pylist() == ["a", None, "c"]
+    assert table.column("mixed").to_pylist() == ["7", "x", None]
+    empty = FakeTarget(handlers={"query": lambda sql, db: QueryResult(("a", "b"), ())})
+    assert empty.query_arrow("SELECT a, b FROM t").column_names == ["a", "b"]

@@ -14,7 +14,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 __all__ = [
     "DEFAULT_CALL_TIMEOUT",
@@ -256,6 +259,18 @@ class Target(abc.ABC):
     def query(self, sql: str, database: str | None = None) -> QueryResult:
         """Run one SQL statement written in TD's Presto/Trino dialect and return its rows."""
 
+    def query_arrow(self, sql: str, database: str | None = None) -> pa.Table:
+        """``query``'s result as an Arrow table, for results too large for a tuple per row.
+
+        This default converts ``query``'s rows, a column of mixed types to text; a target that
+        holds Arrow already (the local warehouse) returns it as it is.
+        """
+        import pyarrow as pa
+
+        result = self.query(sql, database)
+        values = list(zip(*result.rows, strict=True)) or [() for _ in result.columns]
+        return pa.Table.from_arrays([_arrow_column(v) for v in values], names=list(result.columns))
+
     @abc.abstractmethod
     def tables(self, database: str) -> list[TableInfo]:
         """The tables of ``database`` with their row counts; empty when it has none.
@@ -299,3 +314,13 @@ class Target(abc.ABC):
     def workflow_names(project_dir: Path) -> Sequence[str]:
         """The workflows of a project: its top-level ``*.dig`` files, as Digdag's archiver sees them."""
         return sorted(p.stem for p in Path(project_dir).glob("*.dig"))
+
+
+def _arrow_column(values: Sequence[Any]) -> pa.Array:
+    """One column of Python values as Arrow; mixed types become text (``None`` stays null)."""
+    import pyarrow as pa
+
+    try:
+        return pa.array(values)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pa.array([None if v is None else str(v) for v in values], pa.string())

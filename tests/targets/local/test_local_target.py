@@ -74,6 +74,10 @@ def test_push_start_poll_and_inspect_the_warehouse(target: Target, project: Path
     assert [(t.name, t.row_count) for t in target.tables("contract_db")] == [("people", 1)]
     assert {"id", "email"} <= {c.name for c in target.columns("contract_db", "people")}
     assert target.query('SELECT COUNT(*) FROM "contract_db"."people"').scalar() == 1
+    listed = target.query("SELECT id, email, 7 AS n FROM contract_db.people")
+    arrow = target.query_arrow("SELECT id, email, 7 AS n FROM contract_db.people")
+    assert arrow.column_names == list(listed.columns) == ["id", "email", "n"]
+    assert arrow.to_pylist() == listed.records() and arrow.num_rows == 1
     target.kill(ref.attempt_id)  # killing a finished attempt changes nothing
     assert target.attempt(ref.attempt_id).status is AttemptStatus.SUCCESS
 

@@ -183,14 +183,23 @@ class TruthScorer:
 
     def add(self, table: str, rows: Sequence[tuple[Any, Any]]) -> None:
         """The ``(record id, profile)`` rows of truth table ``table``; a NULL profile is no profile."""
+        self.add_columns(table, [record for record, _ in rows], [profile for _, profile in rows])
+
+    def add_columns(self, table: str, records: Any, profiles: Any) -> None:
+        """As ``add``, the record ids and profiles as two columns (Arrow arrays or lists)."""
         import pyarrow as pa
 
-        profiles = [profile for _, profile in rows]
-        try:
-            texts = pa.array(profiles, pa.string())
-        except pa.ArrowTypeError:  # not text: compared as text, as the votes are
-            texts = pa.array([None if p is None else str(p) for p in profiles], pa.string())
-        self.predicted.append((table, record_keys([record for record, _ in rows]), texts))
+        if isinstance(profiles, pa.ChunkedArray):
+            profiles = profiles.combine_chunks()
+        if isinstance(profiles, pa.Array) and pa.types.is_string(profiles.type):
+            texts = profiles
+        else:
+            values = profiles.to_pylist() if isinstance(profiles, pa.Array) else list(profiles)
+            try:
+                texts = pa.array(values, pa.string())
+            except pa.ArrowTypeError:  # not text: compared as text, as the votes are
+                texts = pa.array([None if p is None else str(p) for p in values], pa.string())
+        self.predicted.append((table, record_keys(records), texts))
 
     def score(self, tables: Iterable[str]) -> IdentityQuality:
         """Pairwise scores of the truth's records of ``tables`` against the added profiles."""
@@ -257,11 +266,11 @@ def check_truth(
             column, name = record_ids.get(staged), truth_table(staged)
             if column is None or name not in scorer.tables:
                 continue
-            result = context.target.query(
+            result = context.target.query_arrow(
                 f"SELECT {quote(column)}, {quote(id_name)} FROM "
                 f"{quote(output_database)}.{quote(enriched)}"
             )
-            scorer.add(name, result.rows)
+            scorer.add_columns(name, result.column(0), result.column(1))
             scored.add(name)
         if not scored:
             known = ", ".join(sorted(scorer.tables))

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from cdpo.errors import NotFoundError, TransientTargetError
 from cdpo.targets.base import (
@@ -36,6 +36,9 @@ from cdpo.targets.base import (
 )
 from cdpo.targets.local.digdag.operators import OPERATORS
 from cdpo.targets.local.store import Store
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 __all__ = ["DEFAULT_WAIT_TIMEOUT", "WAREHOUSE_IDLE_SECONDS", "LocalTarget"]
 
@@ -423,6 +426,10 @@ class LocalTarget(Target):
     def query(self, sql: str, database: str | None = None) -> QueryResult:
         with self._warehouse() as wh:
             return wh.query(sql, database)
+
+    def query_arrow(self, sql: str, database: str | None = None) -> pa.Table:
+        with self._warehouse() as wh:
+            return wh.query_arrow(sql, database)
 
     def tables(self, database: str) -> list[TableInfo]:
         from cdpo.targets.local.warehouse import tables

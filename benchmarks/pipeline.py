@@ -49,7 +49,8 @@ def measure(
     root = keep or Path(tempfile.mkdtemp(prefix="cdpo-bench-"))
     started = time.perf_counter()
     cpu = time.process_time()
-    done = run_demo(root, size=size, people=people, yes=True, on_ready=_compressed(compression))
+    on_ready = None if compression == "auto" else _compressed(compression)  # default: untouched
+    done = run_demo(root, size=size, people=people, yes=True, on_ready=on_ready)
     wall = time.perf_counter() - started
     state = load_state(done.project.root)
     assert state is not None

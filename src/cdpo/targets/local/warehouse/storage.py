@@ -2,8 +2,8 @@
 
 DuckDB compresses strings with dictionary-FSST by default: the smallest file, and most of the CPU
 of writing a table. ``light`` turns that method off. On the medium demo, run in turn with the
-default on one machine, the four phases took 12-17% less time and the warehouse grew 3.4 times
-(580 MB to 1.9 GB). The choice is kept in the file (``_cdpo.settings``) so that every process
+default on one machine, the four phases took 11-17% less time and the warehouse grew 3.4 times
+(565 MB to 1.9 GB). The choice is kept in the file (``_cdpo.settings``) so that every process
 that writes it does so the same way: the orchestrator, each attempt's worker, ``cdpo digdag run``.
 """
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
+from collections import Counter
 from collections.abc import Iterable
 
 __all__ = [
@@ -44,6 +45,7 @@ __all__ = [
     "UnsupportedOperatorError",
     "WorkflowError",
     "did_you_mean",
+    "listed_twice",
     "redact",
 ]
 
@@ -84,6 +86,16 @@ def did_you_mean(value: str, choices: Iterable[str]) -> str:
     """
     match = difflib.get_close_matches(value, list(choices), n=1)
     return f" Did you mean '{match[0]}'?" if match else ""
+
+
+def listed_twice(names: Iterable[str]) -> list[str]:
+    """The names that occur more than once, sorted: what a "duplicate ..." message names.
+
+    Example:
+        >>> listed_twice(["orders", "users", "orders"])
+        ['orders']
+    """
+    return sorted(name for name, count in Counter(names).items() if count > 1)
 
 
 class CdpoError(Exception):

@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from cdpo.errors import did_you_mean
+from cdpo.errors import did_you_mean, listed_twice
 from cdpo.phases.ingestion.families import (
     FAMILIES,
     ConnectorType,
@@ -359,7 +359,7 @@ class IngestionSettings(BaseModel):
     @model_validator(mode="after")
     def _unique(self) -> IngestionSettings:
         names = [s.name for s in self.sources]
-        if dupes := sorted({n for n in names if names.count(n) > 1}):
+        if dupes := listed_twice(names):
             raise ValueError(f"duplicate source names: {', '.join(dupes)}")
         tables = [(s.target_database, s.table_for(o)) for s in self.sources for o in s.objects]
         if dupes := sorted({t for db, t in tables if tables.count((db, t)) > 1}):

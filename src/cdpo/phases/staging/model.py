@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from cdpo.errors import ConfigError
+from cdpo.errors import ConfigError, listed_twice
 from cdpo.phases.ingestion import split_table
 from cdpo.phases.staging.settings import DedupSettings, JoinSettings, StagingSettings, TableRules
 
@@ -174,7 +174,7 @@ def build_staging_model(pipeline: Any) -> StagingModel:
             field="staging.tables",
             hint="TD table names are 3-128 characters; rename the input table.",
         )
-    if dupes := sorted({n for n in names if names.count(n) > 1}):
+    if dupes := listed_twice(names):
         raise ConfigError(
             f"two input tables share the staging name {', '.join(dupes)}", field="staging.tables"
         )

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from cdpo.errors import GenerateError
+from cdpo.errors import GenerateError, listed_twice
 from cdpo.phases.common import INC_LOG
 from cdpo.phases.staging.dialects import PRESTO, Dialect
 from cdpo.phases.staging.model import PROJECT_NAME_IN_LOG, StagingTable
@@ -118,7 +118,7 @@ class TableQuery:
             GenerateError: naming the table, the column and the columns that would be valid.
         """
         helpers = [name for name, _ in self.prepared + self.parsed]
-        if dupes := sorted({n for n in helpers if helpers.count(n) > 1}):
+        if dupes := listed_twice(helpers):
             raise GenerateError(
                 f"staging {self.table.source}: source column(s) {', '.join(dupes)} have the name "
                 "of a helper column of another column's rule",
@@ -126,7 +126,7 @@ class TableQuery:
                 "(e.g. keep), or rename it.",
             )
         names = [o.name for o in self.outputs] + [f"{j.column}_dim" for j in self.joined]
-        if dupes := sorted({n for n in names if names.count(n) > 1}):
+        if dupes := listed_twice(names):
             raise GenerateError(
                 f"staging {self.table.source}: output column(s) {', '.join(dupes)} produced twice "
                 "(a source column already has a rule's output name)",

@@ -42,9 +42,7 @@ def test_a_schema_created_by_a_rolled_back_job_is_forgotten(wh: Warehouse) -> No
 
 
 def test_another_connection_of_this_process_is_seen(wh_path: Path) -> None:
-    import duckdb
-
-    with Warehouse(wh_path) as warehouse, duckdb.connect(str(wh_path)) as other:
+    with Warehouse(wh_path) as warehouse, warehouse.con.cursor() as other:
         warehouse.create_database("mine")
         warehouse.require_database("mine")
         other.execute("CREATE SCHEMA theirs")

@@ -193,7 +193,7 @@ class Warehouse:
         delay = _LOCK_POLL_START
         while True:
             try:
-                return duckdb.connect(str(self.path), read_only=self.read_only)
+                return storage.connect(self.path, read_only=self.read_only)
             except duckdb.IOException as exc:
                 if "lock" not in str(exc).lower():
                     raise TargetError(f"cannot open warehouse {self.path}: {exc}") from exc

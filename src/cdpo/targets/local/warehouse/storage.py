@@ -5,8 +5,9 @@ Every connection attaches the file as the catalog ``CATALOG`` with row groups of
 groups while the query runs, on every thread; the rest waits for the commit and is compressed there
 on one thread. Most CDP tables (profiles, orders, a month of events) hold fewer than 122,880 rows,
 so with the default all of their writing happened single-threaded at the commit. On the medium
-demo, run in turn with the default on one machine, the four phases took 74 s instead of 84-90 s
-and the warehouse grew by about a fifth (575 MB to 705 MB). The size is an option of ``ATTACH``,
+demo, run in turn with the default on one machine, the four phases took 69-76 s instead of
+84-96 s, and the warehouse grew by a quarter (566-581 MiB to 700-715 MiB); 20,480, 40,960 and
+61,440 rows were each slower than 30,720. The size is an option of ``ATTACH``,
 not of the file: tables written before keep their row groups and are read as before.
 
 The catalog's name has a character no TD database name has, so ``database.table`` never

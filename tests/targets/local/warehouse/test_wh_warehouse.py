@@ -13,6 +13,7 @@ import pytest
 from cdpo.errors import (
     ConfigError,
     NotFoundError,
+    TargetError,
     TransientTargetError,
     TranslationError,
     WorkflowError,
@@ -111,6 +112,17 @@ def test_lock_conflict_waits_then_raises_transient_error_naming_file(wh_path: Pa
             pass
     finally:
         holder.communicate("\n")
+
+
+def test_a_second_open_of_the_file_in_this_process_is_refused_at_once(wh_path: Path) -> None:
+    with Warehouse(wh_path) as first:
+        first.create_database("client_src")
+        with pytest.raises(TargetError) as raised, Warehouse(wh_path, lock_timeout=30):
+            pass
+        assert not raised.value.transient  # not another process's lock: nothing to wait for
+        assert str(wh_path) in raised.value.message
+        assert "use that Warehouse" in raised.value.hint
+        assert first.databases() == ["client_src"]  # the open one is untouched
 
 
 def test_lock_is_waited_for_until_released(wh_path: Path) -> None:

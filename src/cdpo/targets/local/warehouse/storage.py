@@ -7,17 +7,20 @@ on one thread. Most CDP tables (profiles, orders, a month of events) hold fewer 
 so with the default all of their writing happened single-threaded at the commit. On the medium
 demo, run in turn with the default on one machine, the four phases took 69-76 s instead of
 84-96 s, and the warehouse grew by a quarter (566-581 MiB to 700-715 MiB); 20,480, 40,960 and
-61,440 rows were each slower than 30,720. The size is an option of ``ATTACH``,
-not of the file: tables written before keep their row groups and are read as before.
+61,440 rows were each slower than 30,720. The size is an option of ``ATTACH``, not of the file:
+tables written before keep their row groups and are read as before.
 
-The catalog's name has a character no TD database name has, so ``database.table`` never
-means anything but a schema's table (a database named like the file was ambiguous before).
+The catalog's name has a character no TD database name has, so ``database.table`` never means
+anything but a schema's table (a database named like the file was ambiguous before). Each
+connection is a DuckDB instance of its own, so a process opens a file once: a second open is
+refused rather than shared, and more connections come from ``con.cursor()``.
 
 DuckDB compresses strings with dictionary-FSST by default: the smallest file, and most of the CPU
 of writing a table. ``light`` turns that method off. On the medium demo, run in turn with the
 default on one machine, the four phases took 7% less time (69-70 s against 74-75 s) and the
-warehouse grew 2.9 times (710 MiB to 2.1 GiB); before the smaller row groups it saved 11-17%. The choice is kept in the file (``_cdpo.settings``) so that every process
-that writes it does so the same way: the orchestrator, each attempt's worker, ``cdpo digdag run``.
+warehouse grew 2.9 times (710 MiB to 2.1 GiB); before the smaller row groups it saved 11-17%.
+The choice is kept in the file (``_cdpo.settings``) so that every process that writes it does so
+the same way: the orchestrator, each attempt's worker, ``cdpo digdag run``.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """The local warehouse: one DuckDB file in which a Treasure Data database is a schema.
 
 DuckDB lets one process hold a file for writing, so a ``Warehouse`` is held no longer than its user
-needs it: a query of the orchestrator, or one attempt of the local runtime. Every connection runs in UTC with TD's
+needs it: a query of the orchestrator, or one attempt of the local runtime. Within a process, one
+``Warehouse`` holds a file at a time (``storage.connect``). Every connection runs in UTC with TD's
 functions installed (``cdpo.sql.install_td_functions``), and every DuckDB or sqlglot error is
 mapped to a ``cdpo.errors`` class here, at the package boundary.
 
@@ -207,7 +208,10 @@ class Warehouse:
                 time.sleep(min(delay, remaining))
                 delay = min(delay * 2, _LOCK_POLL_MAX)
             except duckdb.Error as exc:
-                raise TargetError(f"cannot open warehouse {self.path}: {exc}") from exc
+                hint = ""
+                if "already attached" in str(exc):
+                    hint = "This process has the file open already: use that Warehouse."
+                raise TargetError(f"cannot open warehouse {self.path}: {exc}", hint=hint) from exc
 
     # -- SQL -----------------------------------------------------------------------------------
 

@@ -42,6 +42,11 @@ def test_a_table_smaller_than_duckdbs_row_group_is_written_in_several(wh_path: P
     assert len(sizes) == -(-300_000 // ROW_GROUP_SIZE)
 
 
+def test_large_queries_spill_next_to_the_file_as_duckdb_does(wh_path: Path) -> None:
+    with Warehouse(wh_path) as wh:
+        assert wh.query("SELECT current_setting('temp_directory')").scalar() == f"{wh_path}.tmp"
+
+
 def test_a_file_written_with_duckdbs_default_row_groups_is_read_and_appended_to(
     wh_path: Path,
 ) -> None:

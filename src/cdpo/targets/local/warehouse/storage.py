@@ -62,7 +62,9 @@ def connect(path: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyConn
     """
     import duckdb
 
-    con = duckdb.connect()
+    # DuckDB spills next to the file it was opened on; an in-memory start would spill in ./.tmp
+    spill = {} if str(path) == ":memory:" else {"temp_directory": f"{path}.tmp"}
+    con = duckdb.connect(config=spill)
     try:
         options = "READ_ONLY" if read_only else f"ROW_GROUP_SIZE {ROW_GROUP_SIZE}"
         con.execute(f"ATTACH {sql_literal(str(path))} AS {quote(CATALOG)} ({options})")

@@ -23,8 +23,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
 import cdpo.sql
 from cdpo.config import load_pipeline
 from cdpo.orchestrator import write_demo
@@ -32,6 +30,7 @@ from cdpo.orchestrator.demo import set_demo_secrets
 from cdpo.phases.base import PhaseContext, PhaseName
 from cdpo.phases.ingestion import IngestionPhase
 from cdpo.targets.local import LocalTarget, warehouse
+from cdpo.targets.local.warehouse import storage
 
 COUNTS: Counter[str] = Counter()
 SECONDS: Counter[str] = Counter()
@@ -72,11 +71,11 @@ class _CountingConnection:
 
 
 def _instrument() -> None:
-    connect, translate, load = duckdb.connect, cdpo.sql.translate, warehouse.run_td_load
+    connect, translate, load = storage.connect, cdpo.sql.translate, warehouse.run_td_load
 
-    def counting_connect(*args: Any, **kwargs: Any) -> Any:
-        con = connect(*args, **kwargs)
-        return _CountingConnection(con) if args and args[0] != ":memory:" else con
+    def counting_connect(path: Any, **kwargs: Any) -> Any:
+        con = connect(path, **kwargs)
+        return con if str(path) == ":memory:" else _CountingConnection(con)
 
     def counting_translate(*args: Any, **kwargs: Any) -> Any:
         start = time.perf_counter()
@@ -92,7 +91,7 @@ def _instrument() -> None:
         COUNTS["td_load"] += 1
         return load(*args, **kwargs)
 
-    duckdb.connect = counting_connect  # type: ignore[assignment]
+    storage.connect = counting_connect  # type: ignore[assignment]
     warehouse.run_td_load = counting_load  # type: ignore[assignment]
     cdpo.sql.translate = counting_translate  # type: ignore[assignment]
 

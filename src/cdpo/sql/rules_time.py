@@ -12,7 +12,7 @@ from sqlglot import exp
 from sqlglot.optimizer.annotate_types import annotate_types
 
 from cdpo.errors import TranslationError
-from cdpo.sql.dialect import TdSessionizeWindow, TdTimeFormat
+from cdpo.sql.dialect import TdSessionizeWindow, TdTimeFormat, TdTimeParse
 from cdpo.sql.java_format import to_strftime
 from cdpo.sql.rules_base import call, fill, is_call, rewrites, string_value
 
@@ -28,6 +28,7 @@ __all__ = [
     "sessionize_select",
     "sessionize_window",
     "td_time_format_strftime",
+    "td_time_parse_of_parsed",
 ]
 
 _DATE_UNITS = frozenset({"DAY", "WEEK", "MONTH", "QUARTER", "YEAR"})
@@ -88,6 +89,43 @@ def parse_datetime(node: exp.Expr) -> exp.Expr:
             "zone letters to run on DuckDB"
         )
     return call("strptime", node.this, exp.Literal.string(converted.replace("%-", "%")))
+
+
+_PLAIN_TEXT = "%Y-%m-%d %H:%M:%S"
+
+
+@rewrites(TdTimeParse)
+def td_time_parse_of_parsed(node: exp.Expr) -> exp.Expr:
+    """``TD_TIME_PARSE(format_datetime(parse_datetime(s, p), 'yyyy-MM-dd HH:mm:ss'), tz)``, the
+    chain staging writes for every date column, reads the parsed time to the second.
+
+    The text in between is always a plain date and time (strptime reads years of four digits at
+    most), which TD_TIME_PARSE reads back with ``td__unix(text::TIMESTAMP, tz)``: the same value
+    without printing and re-reading it, half the cost of the column on DuckDB. Run after
+    ``format_datetime`` and ``parse_datetime``; a pattern that reads a zone keeps the chain.
+    """
+    if not isinstance(node, TdTimeParse):
+        return node
+    text = node.this
+    if not (
+        is_call(text, "strftime")
+        and len(text.expressions) == 2
+        and string_value(text.expressions[1]) == _PLAIN_TEXT
+    ):
+        return node
+    parsed = text.expressions[0]
+    inner = parsed.this if isinstance(parsed, exp.Try) else parsed
+    if not (is_call(inner, "strptime") and len(inner.expressions) == 2):
+        return node
+    pattern = string_value(inner.expressions[1])
+    if pattern is None or "%z" in pattern or "%Z" in pattern:
+        return node
+    zone = node.args.get("zone")
+    if zone is None:
+        zone = exp.Literal.string("UTC")
+    elif string_value(zone) is None:
+        zone = call("coalesce", zone, exp.Literal.string("UTC"))
+    return call("td__unix", call("date_trunc", exp.Literal.string("second"), parsed), zone)
 
 
 @rewrites(TdTimeFormat)

@@ -63,7 +63,7 @@ def connect(path: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyConn
     import duckdb
 
     # DuckDB spills next to the file it was opened on; an in-memory start would spill in ./.tmp
-    spill = {} if str(path) == ":memory:" else {"temp_directory": f"{path}.tmp"}
+    spill: dict[str, Any] = {} if str(path) == ":memory:" else {"temp_directory": f"{path}.tmp"}
     con = duckdb.connect(config=spill)
     try:
         options = "READ_ONLY" if read_only else f"ROW_GROUP_SIZE {ROW_GROUP_SIZE}"

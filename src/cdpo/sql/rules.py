@@ -213,8 +213,9 @@ def array_distinct_ordered(node: exp.Expr) -> exp.Expr:
 
 _COMMON = (
     from_unixtime_zone, at_timezone, format_datetime, parse_datetime, td_time_parse_of_parsed,
-    td_time_format_strftime, regexp_replace_backrefs, map_agg, sessionize_select, sessionize_window, drop_table_properties,
-    date_diff_whole_units, format_printf, date_stays_date, array_distinct_ordered,
+    td_time_format_strftime, regexp_replace_backrefs, map_agg, sessionize_select,
+    sessionize_window, drop_table_properties, date_diff_whole_units, format_printf,
+    date_stays_date, array_distinct_ordered,
 )  # fmt: skip
 
 DUCKDB_RULES: dict[str, tuple[Rule, ...]] = {

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from cdpo.errors import ConfigError
+from cdpo.errors import ConfigError, listed_twice
 from cdpo.phases.histunion.settings import HistUnionSettings, base_name
 from cdpo.phases.ingestion import build_model, split_table
 
@@ -89,7 +89,7 @@ def build_union_model(pipeline: Any) -> HistUnionModel:
         UnionTable(db, base, settings.target_database or db, base in full) for db, base in pairs
     )
     bases = [t.base for t in tables]
-    if twice := sorted({b for b in bases if bases.count(b) > 1}):
+    if twice := listed_twice(bases):
         raise ConfigError(
             f"{', '.join(twice)} listed from two databases: inc_log keys watermarks by table name",
             field="hist_union.tables",

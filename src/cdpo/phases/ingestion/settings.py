@@ -225,7 +225,7 @@ class SourceSettings(BaseModel):
         for obj in self.objects:
             self._check_object(obj, family)
         tables = [self.table_for(o) for o in self.objects]
-        if dupes := sorted({t for t in tables if tables.count(t) > 1}):
+        if dupes := listed_twice(tables):
             raise ValueError(f"two objects load into the same table: {', '.join(dupes)}")
         return self
 

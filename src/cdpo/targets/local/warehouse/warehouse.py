@@ -263,7 +263,6 @@ class Warehouse:
 
     def run(self, statement: str, params: Sequence[Any] | None = None) -> QueryResult:
         """Run one DuckDB statement; a DuckDB error becomes a ``WorkflowError`` quoting it."""
-
         return self._fetched(statement, params, _rows)
 
     def _fetched(

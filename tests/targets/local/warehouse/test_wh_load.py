@@ -13,6 +13,7 @@ from cdpo.targets.local.warehouse import (
     columns,
     load_replay_mapping,
     run_td_load,
+    tables,
 )
 
 UPLOAD = 1_700_000_000
@@ -289,6 +290,22 @@ def test_unparseable_time_column_names_the_value(wh: Warehouse, tmp_path: Path) 
     config["filters"] = [{"type": "add_time", "from_column": {"name": "created"}}]
     with pytest.raises(WorkflowError, match="value 'yesterday' is not a unix time"):
         run_td_load(wh, config, database="client_src", table="timed")
+
+
+@pytest.mark.parametrize("mode", ["append", "replace"])
+def test_a_load_with_a_bad_time_value_leaves_the_table_as_it_was(
+    wh: Warehouse, tmp_path: Path, mode: str
+) -> None:
+    add_time = [{"type": "add_time", "from_column": {"name": "created"}}]
+    _write(tmp_path / "a" / "t.csv", "id,created\n1,2024-01-01\n")
+    config = {**_file_config(str(tmp_path / "a/")), "filters": add_time}
+    run_td_load(wh, config, database="client_src", table="timed")
+    _write(tmp_path / "b" / "t.csv", "id,created,extra\n2,2024-01-02,x\n3,yesterday,y\n")
+    config = {**_file_config(str(tmp_path / "b/"), mode=mode), "filters": add_time}
+    with pytest.raises(WorkflowError, match="value 'yesterday' is not a unix time"):
+        run_td_load(wh, config, database="client_src", table="timed")
+    assert _rows(wh, "timed") == [{"id": 1, "created": "2024-01-01", "time": 1704067200}]
+    assert [t.name for t in tables(wh, "client_src")] == ["timed"]
 
 
 def test_missing_database(wh: Warehouse, tmp_path: Path) -> None:

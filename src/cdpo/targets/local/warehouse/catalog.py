@@ -9,7 +9,8 @@ staged table (built under a temporary name) and empty it into the target.
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from cdpo.errors import NotFoundError, did_you_mean
 from cdpo.targets.base import Column, TableInfo
@@ -26,11 +27,13 @@ __all__ = [
     "append",
     "columns",
     "ensure_time_column",
+    "insert_rows",
     "presto_type",
     "replace",
     "staging_name",
     "table_exists",
     "tables",
+    "write_rows",
 ]
 
 NUMERIC_TYPE_IDS = frozenset(
@@ -154,23 +157,54 @@ def append(wh: Warehouse, staged: TableName, target: TableName) -> None:
     """Append ``staged``'s rows to ``target`` by column name, adding the columns it lacks.
 
     The target is created with the staged schema when missing (td> ``insert_into`` does this).
+    """
+    if _relation(wh, target) is None:
+        replace(wh, staged, target)
+        return
+    insert_rows(wh, f"SELECT * FROM {staged.sql}", target)
+    wh.run(f"DROP TABLE {staged.sql}")
+
+
+def write_rows(
+    wh: Warehouse,
+    select: str,
+    target: TableName,
+    *,
+    overwrite: bool,
+    params: Sequence[Any] = (),
+) -> None:
+    """Write the rows of ``select`` into ``target``: ``overwrite`` it (``out.mode: replace``) or
+    append to it (creating it when missing).
+
+    Call it in a transaction: an overwrite drops the old table before it creates the new one.
+    """
+    if overwrite:
+        wh.run(f"DROP TABLE IF EXISTS {target.sql}")
+    if overwrite or _relation(wh, target) is None:
+        wh.run(f"CREATE TABLE {target.sql} AS {select}", params)
+    else:
+        insert_rows(wh, select, target, params)
+
+
+def insert_rows(wh: Warehouse, select: str, target: TableName, params: Sequence[Any] = ()) -> None:
+    """Append the rows of ``select`` to the existing ``target`` by column name, adding the
+    columns it lacks.
+
     A value whose type differs from the column's is converted, or stored as NULL when it cannot
     be: TD reads values that do not match the table schema as NULL.
     """
-    target_rel = _relation(wh, target)
-    if target_rel is None:
-        replace(wh, staged, target)
-        return
-    staged_rel = wh.con.table(staged.sql)
+    target_rel = wh.con.table(target.sql)
     existing = {c.lower(): t for c, t in zip(target_rel.columns, target_rel.types, strict=True)}
-    select = []
-    for col, dtype in zip(staged_rel.columns, staged_rel.types, strict=True):
+    chosen = []
+    for col, dtype in wh.columns_of(select, params):
         have = existing.get(col.lower())
         if have is None:
             wh.run(f"ALTER TABLE {target.sql} ADD COLUMN {quote(col)} {dtype}")
         if have is None or have == dtype:
-            select.append(quote(col))
+            chosen.append(quote(col))
         else:
-            select.append(f"TRY_CAST({quote(col)} AS {have}) AS {quote(col)}")
-    wh.run(f"INSERT INTO {target.sql} BY NAME SELECT {', '.join(select)} FROM {staged.sql}")
-    wh.run(f"DROP TABLE {staged.sql}")
+            chosen.append(f"TRY_CAST({quote(col)} AS {have}) AS {quote(col)}")
+    wh.run(
+        f"INSERT INTO {target.sql} BY NAME SELECT {', '.join(chosen)} FROM ({select}) AS r",
+        params,
+    )

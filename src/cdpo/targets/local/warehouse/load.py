@@ -100,7 +100,6 @@ def run_td_load(
     now = int(time.time()) if upload_time is None else int(upload_time)
     if not source.files:  # every file is at or before last_path: nothing new to load
         return LoadResult(target, 0, out_mode, ())
-    staged = catalog.staging_name(target)
     rows = file_rows(wh, source)  # parsed once per attempt, outside the load's transaction
     # A query-based source runs its query (and its WHERE window) on TD's side: so do we.
     select = f"SELECT * FROM {rows}" if query is None else source_select(rows, *query)
@@ -108,73 +107,69 @@ def run_td_load(
     taken, start = _window(wh, select, types, target, section, field)
     times = time_columns(wh, types, spec, now)
     loaded = _loaded_rows(wh, rows if query is None else None, select, types, taken)
+    # Counted and checked before anything is written: a bad time value fails the load early.
+    count, last = _summary(wh, loaded, taken, times, field)
     with wh.transaction():
-        # One statement builds the load's rows with their time columns.
-        wh.run(
-            f"CREATE TABLE {staged.sql} AS SELECT {times.select} FROM ({loaded}) AS r",
-            taken.params,
+        # One statement writes the load's rows with their time columns: no staged copy.
+        catalog.write_rows(
+            wh,
+            f"SELECT {times.select} FROM (SELECT {loaded.columns} FROM ({loaded.sql}) AS l) AS r",
+            target,
+            overwrite=out_mode == "replace",
+            params=taken.params,
         )
-        count, last = _summary(wh, staged, select, taken, times, field)
         if taken.key and field:
-            last = start if last is None else last
-            save_last_record(wh, target, last)
-        _finish(wh, staged, target, out_mode)
-    return LoadResult(target, count, out_mode, source.files, last)
+            save_last_record(wh, target, start if last is None else last)
+    return LoadResult(target, count, out_mode, source.files, last if last is not None else start)
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    """The rows a load takes (``sql``, with the window's params) and each one's incremental key;
+    ``columns`` selects the loaded columns from them (a keyed file table's key is left out)."""
+
+    sql: str
+    key: str
+    columns: str = "*"
 
 
 def _loaded_rows(
     wh: Warehouse, rows: str | None, select: str, types: dict[str, Any], taken: Window
-) -> str:
-    """The SELECT of the rows this load takes (with ``taken.params``), in the files' order.
+) -> _Loaded:
+    """The rows this load takes, in the files' order.
 
     A window over a file table compares keys computed once per attempt (``keyed_rows``).
     """
     if rows is None or not taken.tests or KEY_COLUMN in {name.lower() for name in types}:
-        return f"SELECT * FROM ({select}) AS r WHERE {taken.condition}"
+        return _Loaded(f"SELECT * FROM ({select}) AS r WHERE {taken.condition}", taken.key)
     keyed = keyed_rows(wh, rows, taken.key)
     key = quote(KEY_COLUMN)
-    return f"SELECT * EXCLUDE ({key}) FROM {keyed} WHERE {taken.condition_on(key)}"
+    return _Loaded(
+        f"SELECT * FROM {keyed} WHERE {taken.condition_on(key)}", key, f"* EXCLUDE ({key})"
+    )
 
 
 def _summary(
     wh: Warehouse,
-    staged: TableName,
-    select: str,
+    loaded: _Loaded,
     taken: Window,
     times: TimeColumns,
     field: str | None,
 ) -> tuple[int, str | None]:
-    """The staged row count and the new last record (None: no row), in one statement.
+    """The loaded row count and the new last record (None: no row), in one statement.
 
     Raises:
         WorkflowError: a row's time value cannot be computed (the value is quoted).
     """
     parts = ["count(*)"]
     if times.source:
-        parts.append(f"count(*) FILTER (WHERE {quote(times.column)} IS NULL)")
-    last_sql = last_loaded_sql(field, taken.key) if taken.key and field else None
-    from_staged = last_sql is not None and field != times.column
-    if from_staged:
-        parts.append(str(last_sql))
-    row = wh.run(f"SELECT {', '.join(parts)} FROM {staged.sql}").rows[0]
+        parts.append(f"count(*) FILTER (WHERE ({times.expr}) IS NULL)")
+    if taken.key and field:
+        parts.append(last_loaded_sql(field, loaded.key))
+    row = wh.run(f"SELECT {', '.join(parts)} FROM ({loaded.sql}) AS r", taken.params).rows[0]
     if times.source and row[1]:
-        raise times.bad_value_error(wh, select, taken.condition, taken.params)
-    if from_staged:
-        return int(row[0]), row[-1]
-    if last_sql is None:
-        return int(row[0]), None
-    # The time column replaced the incremental field in the staged rows: read the loaded rows.
-    found = wh.first(
-        f"SELECT {last_sql} FROM ({select}) AS r WHERE {taken.condition}", taken.params
-    )
-    return int(row[0]), found[0] if found else None
-
-
-def _finish(wh: Warehouse, staged: TableName, target: TableName, mode: str) -> None:
-    if mode == "replace":
-        catalog.replace(wh, staged, target)
-    else:
-        catalog.append(wh, staged, target)
+        raise times.bad_value_error(wh, loaded.sql, "TRUE", taken.params)
+    return int(row[0]), row[-1] if taken.key and field else None
 
 
 def _section(config: Mapping[str, Any], key: str) -> Mapping[str, Any]:

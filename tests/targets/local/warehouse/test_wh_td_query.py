@@ -6,13 +6,16 @@ from typing import Any
 
 import pytest
 
-from cdpo.errors import ConfigError, NotFoundError, WorkflowError
+from cdpo.errors import ConfigError, NotFoundError, TranslationError, WorkflowError
 from cdpo.targets.local.warehouse import (
     Warehouse,
     columns,
     for_each_rows,
     insert_command_statement,
+    plan_td,
     run_td,
+    run_td_job,
+    tables,
     wait_condition,
 )
 
@@ -179,6 +182,23 @@ def test_bad_table_name_is_rejected(wh: Warehouse) -> None:
 def test_missing_destination_database(wh: Warehouse) -> None:
     with pytest.raises(NotFoundError, match="'nowhere_db' does not exist"):
         run_td(wh, "SELECT 1 AS a", database="client_src", insert_into="nowhere_db.tbl")
+
+
+def test_a_job_is_planned_without_the_warehouse_then_run(wh: Warehouse) -> None:
+    planned = plan_td("SELECT 1 AS id -- one row", database="client_src", insert_into="planned_out")
+    assert planned.target is not None and planned.staged is not None
+    assert planned.staged.table.endswith("_planned_out")
+    assert "planned_out" not in {t.name for t in tables(wh, "client_src")}  # nothing ran yet
+    job = run_td_job(wh, planned, upload_time=1700000000)
+    assert job.num_records == 1
+    assert _rows(wh, "SELECT id, time FROM planned_out") == [{"id": 1, "time": 1700000000}]
+
+
+def test_planning_refuses_an_unknown_engine_and_bad_sql() -> None:
+    with pytest.raises(ConfigError, match=r"unknown engine 'prestoo'.*Did you mean 'presto'"):
+        plan_td("SELECT 1", database="client_src", engine="prestoo")
+    with pytest.raises(TranslationError):
+        plan_td("SELECT FROM WHERE (", database="client_src")
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ Plain Python with no Digdag knowledge: the runtime's operators pass evaluated co
 
 - ``Warehouse(path)``: open briefly as a context manager; ``query``, ``databases``,
   ``create_database``; ``tables``/``columns`` list them with row counts and Presto types.
-- ``run_td`` (td>), ``wait_condition`` (one td_wait> check), ``for_each_rows`` (td_for_each>),
+- ``run_td`` (td>; ``plan_td`` translates a job before the warehouse is held), ``wait_condition`` (one td_wait> check), ``for_each_rows`` (td_for_each>),
   ``run_td_ddl`` (td_ddl>), ``run_td_load`` (td_load>, with a ``ReplayMapping`` for SaaS
   connectors), ``export_table`` (td_table_export> to local files).
 """
@@ -25,11 +25,14 @@ from cdpo.targets.local.warehouse.names import (
 from cdpo.targets.local.warehouse.readers import FORMATS
 from cdpo.targets.local.warehouse.replay import ReplayMapping, ReplayTable, load_replay_mapping
 from cdpo.targets.local.warehouse.td_query import (
+    TdJob,
     TdJobResult,
     for_each_rows,
     insert_command_statement,
     jsonable,
+    plan_td,
     run_td,
+    run_td_job,
     wait_condition,
 )
 from cdpo.targets.local.warehouse.warehouse import (
@@ -48,6 +51,7 @@ __all__ = [
     "ReplayMapping",
     "ReplayTable",
     "TableName",
+    "TdJob",
     "TdJobResult",
     "Warehouse",
     "columns",
@@ -56,10 +60,12 @@ __all__ = [
     "insert_command_statement",
     "jsonable",
     "load_replay_mapping",
+    "plan_td",
     "presto_type",
     "quote",
     "run_td",
     "run_td_ddl",
+    "run_td_job",
     "run_td_load",
     "table_name",
     "tables",

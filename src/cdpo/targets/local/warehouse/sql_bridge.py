@@ -13,7 +13,10 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import duckdb
 
+from cdpo.errors import ConfigError, did_you_mean
+
 __all__ = [
+    "ENGINES",
     "TRANSLATIONS_KEPT",
     "install_functions",
     "set_session_time",
@@ -21,6 +24,9 @@ __all__ = [
     "unix_time",
 ]
 
+
+ENGINES = ("presto", "trino", "hive")
+"""``engine:`` values of td> and td_wait>; each names the SQL dialect its queries are read in."""
 
 TRANSLATIONS_KEPT = 256
 """Translations remembered per process (a workflow repeats its DDL and per-table queries)."""
@@ -30,11 +36,19 @@ def translate(sql: str, engine: str) -> list[str]:
     """TD SQL read in ``engine``'s dialect (presto, trino, hive) → DuckDB statements.
 
     The same text in the same dialect always translates the same, so a repeated one is looked up
-    (a failing one is not remembered: it raises again).
+    (a failing one is not remembered: it raises again). It needs no connection: the runtime
+    translates a task's SQL before it waits for the warehouse.
 
     Raises:
+        ConfigError: ``engine`` is not one of ``ENGINES``.
         TranslationError: the SQL does not parse or has no DuckDB translation.
     """
+    if engine not in ENGINES:
+        raise ConfigError(
+            f"unknown engine {engine!r}: expected one of {', '.join(ENGINES)}."
+            + did_you_mean(engine, ENGINES),
+            field="engine",
+        )
     return list(_translated(sql, engine))
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import re
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -21,18 +22,21 @@ from typing import TYPE_CHECKING, Any
 
 from cdpo.errors import ConfigError, WorkflowError
 from cdpo.targets.base import QueryResult
-from cdpo.targets.local.warehouse import catalog
+from cdpo.targets.local.warehouse import catalog, sql_bridge
 from cdpo.targets.local.warehouse.names import TableName, table_name
 
 if TYPE_CHECKING:
     from cdpo.targets.local.warehouse.warehouse import Warehouse
 
 __all__ = [
+    "TdJob",
     "TdJobResult",
     "for_each_rows",
     "insert_command_statement",
     "jsonable",
+    "plan_td",
     "run_td",
+    "run_td_job",
     "wait_condition",
 ]
 
@@ -103,6 +107,45 @@ def _destination(
     return None
 
 
+@dataclass(frozen=True)
+class TdJob:
+    """One td> job translated and ready to run (``plan_td``): its DuckDB statements, the default
+    database, and the table it writes (built as ``staged`` first), if any."""
+
+    database: str
+    statements: tuple[str, ...]
+    target: TableName | None = None
+    staged: TableName | None = None
+    replace: bool = False
+    store_last_results: bool = False
+
+
+def plan_td(
+    query: str,
+    *,
+    database: str,
+    engine: str = "presto",
+    create_table: str | None = None,
+    insert_into: str | None = None,
+    store_last_results: bool = False,
+) -> TdJob:
+    """Translate one ``td>`` job without touching the warehouse (see ``run_td`` for the options).
+
+    Translating is pure Python: the runtime plans a task before it waits for the warehouse, so
+    one task's translation runs while another task's query holds the warehouse.
+
+    Raises:
+        ConfigError: both tables given, a bad table name, an unknown engine.
+        TranslationError: the SQL cannot be translated.
+    """
+    target = _destination(create_table, insert_into, database)
+    staged = catalog.staging_name(target) if target else None
+    if staged:
+        query = insert_command_statement(f"CREATE TABLE {_engine_quote(staged, engine)} AS", query)
+    statements = tuple(sql_bridge.translate(query, engine))
+    return TdJob(database, statements, target, staged, bool(create_table), store_last_results)
+
+
 def run_td(
     wh: Warehouse,
     query: str,
@@ -128,25 +171,39 @@ def run_td(
         NotFoundError: ``database`` (or the destination's database) does not exist.
         TranslationError, WorkflowError: the SQL cannot be translated or fails.
     """
-    wh.require_database(database)
-    target = _destination(create_table, insert_into, database)
-    staged = catalog.staging_name(target) if target else None
-    if target and staged:
-        wh.require_database(target.database)
-        query = insert_command_statement(f"CREATE TABLE {_engine_quote(staged, engine)} AS", query)
-    statements = wh.translate(query, engine)
+    job = plan_td(
+        query,
+        database=database,
+        engine=engine,
+        create_table=create_table,
+        insert_into=insert_into,
+        store_last_results=store_last_results,
+    )
+    return run_td_job(wh, job, upload_time=upload_time)
+
+
+def run_td_job(wh: Warehouse, job: TdJob, *, upload_time: int | None = None) -> TdJobResult:
+    """Run a job ``plan_td`` translated (see ``run_td``).
+
+    Raises:
+        NotFoundError: the job's database (or the destination's database) does not exist.
+        WorkflowError: a statement fails; the job's writes are rolled back.
+    """
+    wh.require_database(job.database)
+    if job.target:
+        wh.require_database(job.target.database)
     # One statement is all or nothing on its own (DuckDB commits it alone): no BEGIN/COMMIT.
-    alone = target is None and len(statements) <= 1
+    alone = job.target is None and len(job.statements) <= 1
     with contextlib.nullcontext() if alone else wh.transaction():
-        result = wh.execute(statements, database)
-        num_records = _num_records(wh, statements, result)
-        if target and staged:
-            num_records = _write(wh, staged, target, upload_time, replace=bool(create_table))
+        result = wh.execute(job.statements, job.database)
+        num_records = _num_records(wh, job.statements, result)
+        if job.target and job.staged:
+            num_records = _write(wh, job.staged, job.target, upload_time, replace=job.replace)
     # A job that writes a table has no result rows on TD, so it stores an empty last_results.
-    rows = result.records() if store_last_results and not target else []
+    rows = result.records() if job.store_last_results and not job.target else []
     first = rows[0] if rows else {}
     return TdJobResult(
-        result, num_records, {k: jsonable(v) for k, v in first.items()}, tuple(statements)
+        result, num_records, {k: jsonable(v) for k, v in first.items()}, job.statements
     )
 
 
@@ -156,7 +213,7 @@ def _engine_quote(name: TableName, engine: str) -> str:
     return name.sql
 
 
-def _num_records(wh: Warehouse, statements: list[str], result: QueryResult) -> int:
+def _num_records(wh: Warehouse, statements: Sequence[str], result: QueryResult) -> int:
     if not statements:
         return 0
     kind = wh.con.extract_statements(statements[-1])[0].type.name

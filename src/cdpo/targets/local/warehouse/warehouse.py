@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from cdpo.errors import (
-    ConfigError,
     NotFoundError,
     TargetError,
     TransientTargetError,
@@ -37,6 +36,7 @@ from cdpo.errors import (
 from cdpo.targets.base import QueryResult
 from cdpo.targets.local.warehouse import sql_bridge, storage
 from cdpo.targets.local.warehouse.names import quote, valid_name
+from cdpo.targets.local.warehouse.sql_bridge import ENGINES
 
 if TYPE_CHECKING:
     import duckdb
@@ -46,9 +46,6 @@ __all__ = ["DEFAULT_LOCK_TIMEOUT", "ENGINES", "INTERNAL_SCHEMA", "Warehouse"]
 
 DEFAULT_LOCK_TIMEOUT = 30.0
 """Seconds ``Warehouse.open`` waits for another process to release the file."""
-
-ENGINES = ("presto", "trino", "hive")
-"""``engine:`` values of td> and td_wait>; each names the SQL dialect its queries are read in."""
 
 INTERNAL_SCHEMA = "_cdpo"
 """Schema for the warehouse's own bookkeeping (incremental load state); never listed as a database."""
@@ -231,13 +228,7 @@ class Warehouse:
         return self.execute(self.translate(sql, engine), database)
 
     def translate(self, sql: str, engine: str = "presto") -> list[str]:
-        """TD SQL in ``engine``'s dialect → DuckDB statements."""
-        if engine not in ENGINES:
-            raise ConfigError(
-                f"unknown engine {engine!r}: expected one of {', '.join(ENGINES)}."
-                + did_you_mean(engine, ENGINES),
-                field="engine",
-            )
+        """TD SQL in ``engine``'s dialect → DuckDB statements (``sql_bridge.translate``)."""
         return sql_bridge.translate(sql, engine)
 
     def execute(self, statements: Sequence[str], database: str | None = None) -> QueryResult:

@@ -140,24 +140,23 @@ class Td:
         return problems
 
     def run(self, ctx: OperatorContext) -> OperatorResult:
-        from cdpo.targets.local.warehouse import run_td
+        from cdpo.targets.local.warehouse import plan_td, run_td_job
 
         options = _options(ctx)
         if unsupported := _unsupported_options(ctx.config):
             raise UnsupportedOperatorError(
                 f"td>: option '{unsupported[0]}' is not supported locally", field=ctx.task_name
             )
-        sql = _query(ctx, options)
+        planned = plan_td(
+            _query(ctx, options),
+            database=_database(options, ctx),
+            engine=_engine(options),
+            create_table=options.get("create_table"),
+            insert_into=options.get("insert_into"),
+            store_last_results=_flag(options.get("store_last_results")),
+        )
         with open_warehouse(ctx) as wh:
-            job = run_td(
-                wh,
-                sql,
-                database=_database(options, ctx),
-                engine=_engine(options),
-                create_table=options.get("create_table"),
-                insert_into=options.get("insert_into"),
-                store_last_results=_flag(options.get("store_last_results")),
-            )
+            job = run_td_job(wh, planned)
         if _flag(options.get("preview")):
             ctx.log("\n".join(str(row) for row in job.result.rows[:20]))
         if options.get("download_file"):

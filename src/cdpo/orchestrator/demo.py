@@ -186,7 +186,9 @@ def run_demo(
     import cdpo.phases
     from cdpo.config import load_pipeline
     from cdpo.orchestrator.api import execute_and_report
+    from cdpo.targets.local.standby import start_early
 
+    start_early()  # the first attempt's worker warms up while the data is written
     implemented = [phase.name for phase in cdpo.phases.PHASES]
     project = write_demo(directory, size=size, people=people, implemented=implemented)
     if on_ready is not None:

@@ -122,6 +122,7 @@ class Orchestrator:
         """
         options = options or RunOptions()
         with pipeline_lock(self.root):
+            self.target.prepare_attempts()
             previous = self._previous(options)
             findings = doctor(self.pipeline, self.target, self.phases)
             start = confirm_start(self, previous, findings, options)

@@ -301,6 +301,9 @@ class Target(abc.ABC):
         """Names (never values) of the secrets set for ``project``; targets without secrets: []."""
         return []
 
+    def prepare_attempts(self) -> None:  # noqa: B027 - optional hook
+        """A run is about to start attempts: a target that can get ready for them does now."""
+
     def close(self) -> None:  # noqa: B027 - optional hook, most targets hold nothing to close
         """Release connections and worker processes."""
 

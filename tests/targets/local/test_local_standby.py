@@ -17,6 +17,7 @@ import pytest
 
 from cdpo.targets.base import Attempt, AttemptStatus
 from cdpo.targets.local import LocalTarget
+from cdpo.targets.local.standby import start_early
 
 SESSION = datetime(2024, 1, 1, tzinfo=UTC)
 WORKFLOWS = {
@@ -25,6 +26,10 @@ WORKFLOWS = {
       echo>: year ${moment(session_time).format("YYYY")}
     +shell:
       sh>: echo "mark=$CDPO_MARK stdin=$(readlink /proc/$$/fd/0)"
+    """,
+    "secret.dig": """
+    +shell:
+      sh>: echo "new=$CDPO_SECRET_NEW old=$CDPO_SECRET_OLD."
     """,
     "gated.dig": """
     +count:
@@ -108,6 +113,39 @@ def test_a_standby_started_in_another_environment_is_not_used(
     attempt, pid = _run(pushed, 1)
     assert pid != standby and _gone(standby)
     assert "mark=changed" in pushed.logs(attempt.id)
+
+
+def test_secrets_set_after_the_standby_started_are_handed_to_its_attempt(
+    pushed: LocalTarget, monkeypatch
+) -> None:
+    monkeypatch.setenv("CDPO_SECRET_OLD", "gone")
+    _run(pushed, 0)  # the standby for the next attempt starts with OLD set
+    standby = pushed.standbys.pid
+    monkeypatch.delenv("CDPO_SECRET_OLD")
+    monkeypatch.setenv("CDPO_SECRET_NEW", "s3cret")
+    ref = pushed.start("proj", "secret", {}, session_time=SESSION)
+    attempt = pushed.wait(ref.attempt_id, timeout=60)
+    assert int(pushed.store.attempt(int(ref.attempt_id))["pid"]) == standby
+    assert "new=s3cret old=." in pushed.logs(attempt.id)
+
+
+def test_the_first_attempt_runs_in_a_standby_started_before_the_run(
+    write_project, runtime_root: Path
+) -> None:
+    start_early()
+    with LocalTarget(runtime_root) as early:
+        assert early.standbys is not None
+        standby = early.standbys.pid
+        assert standby is not None  # the slot took the standby started before it existed
+        early.push(write_project(WORKFLOWS))
+        attempt, pid = _run(early, 0)
+        assert (pid, attempt.status) == (standby, AttemptStatus.SUCCESS)
+    with LocalTarget(runtime_root) as prepared:
+        assert prepared.standbys is not None and prepared.standbys.pid is None
+        prepared.prepare_attempts()  # what a run does first
+        standby = prepared.standbys.pid
+        attempt, pid = _run(prepared, 1)
+        assert (pid, attempt.status) == (standby, AttemptStatus.SUCCESS)
 
 
 def test_a_standby_that_does_not_confirm_is_killed_and_the_attempt_runs_once_cold(

@@ -17,7 +17,14 @@ sees the same process as before (a session leader: killing the caller does not k
 A standby touches neither the store nor the warehouse file before it has an attempt. It is valid
 for the interpreter, working directory and environment it started with (the attempt's root and
 options travel in its line); when the caller's differ, or it died, the caller starts a worker
-cold. It exits on EOF on its stdin (its caller went away) and is killed by ``close``.
+cold. Secrets (``TD_API_KEY``, ``CDPO_SECRET_*``) are the exception: nothing reads them before an
+attempt, so they travel in the line (a pipe, never a file) and a secret set after the standby
+started does not make it stale. It exits on EOF on its stdin (its caller went away) and is killed
+by ``close``.
+
+The first attempt of a run has no previous attempt to warm up behind: ``start_early`` starts a
+standby before any target exists (``cdpo demo`` does while it writes its data), and the first
+``StandbySlot`` takes it.
 """
 
 from __future__ import annotations
@@ -36,7 +43,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["HANDOFF_TIMEOUT", "Standby", "StandbySlot", "serve", "warm"]
+__all__ = ["HANDOFF_TIMEOUT", "Standby", "StandbySlot", "serve", "start_early", "warm"]
 
 HANDOFF_TIMEOUT = 10.0
 """Seconds a caller waits for a standby to confirm it took an attempt before starting one cold."""
@@ -45,13 +52,24 @@ _LIVE: set[Standby] = set()
 """Standbys neither handed an attempt nor closed: closed at exit, so none outlives its caller."""
 
 
+def _is_secret(variable: str) -> bool:
+    """Whether an environment variable holds a secret the runtime resolves (runner ``_secret``)."""
+    return variable == "TD_API_KEY" or variable.startswith("CDPO_SECRET_")
+
+
 def _key() -> tuple[Any, ...]:
-    """What a worker inherits from its caller at start: interpreter, directory, environment."""
+    """What a worker inherits from its caller at start: interpreter, directory, environment
+    (secrets aside: they are handed over with the attempt)."""
     try:
         cwd = os.getcwd()
     except OSError:  # the caller's directory was removed: a new process would not find it either
         cwd = None
-    return (sys.executable, cwd, tuple(sorted(os.environ.items())))
+    environment = sorted((k, v) for k, v in os.environ.items() if not _is_secret(k))
+    return (sys.executable, cwd, tuple(environment))
+
+
+def _secrets() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if _is_secret(k)}
 
 
 class Standby:
@@ -95,7 +113,8 @@ class Standby:
         assert self.process.stdin is not None and self.process.stdout is not None
         confirmed = False
         if self.usable():
-            line = json.dumps({"args": list(args), "log": str(log)}) + "\n"
+            message = {"args": list(args), "log": str(log), "secrets": _secrets()}
+            line = json.dumps(message) + "\n"
             try:
                 self.process.stdin.write(line.encode())
                 self.process.stdin.flush()
@@ -129,10 +148,11 @@ class Standby:
 
 
 class StandbySlot:
-    """At most one standby for one caller (a ``LocalTarget``); thread-safe."""
+    """At most one standby for one caller (a ``LocalTarget``); thread-safe. It starts with the
+    standby ``start_early`` started, if one waits."""
 
     def __init__(self) -> None:
-        self._standby: Standby | None = None
+        self._standby: Standby | None = _take_early()
         self._lock = threading.Lock()
         self._closed = False
 
@@ -165,6 +185,24 @@ class StandbySlot:
             standby, self._standby = self._standby, None
         if standby is not None:
             standby.close()
+
+
+_EARLY: list[Standby] = []
+_EARLY_LOCK = threading.Lock()
+
+
+def start_early() -> None:
+    """Start a standby for the first attempt of a run that is about to begin, before its target
+    exists: the next ``StandbySlot`` takes it. Best effort, as ``StandbySlot.refill``."""
+    with _EARLY_LOCK:
+        if not _EARLY:
+            with contextlib.suppress(OSError):
+                _EARLY.append(Standby.start())
+
+
+def _take_early() -> Standby | None:
+    with _EARLY_LOCK:
+        return _EARLY.pop() if _EARLY else None
 
 
 @atexit.register
@@ -244,6 +282,9 @@ def serve() -> int:
     os.dup2(received["log"], 1)
     os.dup2(received["log"], 2)
     os.close(received["log"])
+    for variable in [v for v in os.environ if _is_secret(v)]:
+        del os.environ[variable]
+    os.environ.update(received["secrets"])  # the caller's, as a cold worker inherits them
     _point(0, os.O_RDONLY)  # as a cold worker's stdin: tasks' commands read /dev/null
     from cdpo.targets.local import worker
 
@@ -261,6 +302,7 @@ def _receive(answer: int, received: dict[str, Any], arrived: threading.Event) ->
             os._exit(0)
         message = json.loads(line)
         received["args"] = [str(arg) for arg in message["args"]]
+        received["secrets"] = {str(k): str(v) for k, v in message["secrets"].items()}
         received["log"] = os.open(message["log"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o666)
         os.write(answer, f"{received['args'][1]}\n".encode())
         os.close(answer)

@@ -105,6 +105,11 @@ class LocalTarget(Target):
 
         return AttemptOptions(self.warehouse_path, self.replay, on_event, self.retry_interval_scale)
 
+    def prepare_attempts(self) -> None:
+        """Warm the first attempt's worker up while the run checks and generates."""
+        if self.standbys is not None:
+            self.standbys.refill()
+
     def close(self) -> None:
         if self.standbys is not None:
             self.standbys.close()

@@ -295,3 +295,31 @@ def test_an_empty_null_token_set_keeps_every_value(tmp_path: Path, target: Local
     run(target, project)
     got = rows(target, f"SELECT v FROM {STG}.kept ORDER BY case_id")
     assert [r["v"] for r in got] == [None if v is None else v.strip() for v in values]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2024-03-05T10:20:30.123+09:00", True),
+        (" 2024-03-05 10:20Z ", True),
+        ("2024-03-05 10:20:30", True),
+        ("2024-03-05T10:20", True),
+        ("2024-03-05", True),
+        ("2024/03/05", True),
+        ("2024/03/05 10:20:30", True),
+        ("05-03-2024 10:20:30.5", True),
+        ("05-03-2024", True),
+        ("03/05/2024 10:20:30", True),
+        ("03/05/2024", True),
+        ("05.03.2024", True),
+        ("2024-03-05x", False),
+        ("20240305", False),
+        ("March 5, 2024", False),
+        ("2024-03-05\n2024-03-06", False),
+        ("", False),
+    ],
+)
+def test_the_classifier_knows_every_shape_of_the_chain(value: str, expected: bool) -> None:
+    from cdpo.phases.staging.dates import looks_like_date
+
+    assert looks_like_date(value) is expected

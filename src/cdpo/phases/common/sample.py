@@ -22,12 +22,11 @@ def sample_values(
     if not wanted:
         return {}
     select = ", ".join(f"CAST({quote(c.name)} AS VARCHAR) AS {quote(c.name)}" for c in wanted)
-    result = target.query(
+    # Read by column: a sample is thousands of rows, and no Python tuple is made per row.
+    result = target.query_arrow(
         f"SELECT {select} FROM {quote(database)}.{quote(table)} LIMIT {int(rows)}"
     )
-    sample: dict[str, list[str]] = {c.name: [] for c in wanted}
-    for row in result.rows:
-        for column, value in zip(result.columns, row, strict=True):
-            if value is not None:
-                sample[column].append(str(value))
-    return sample
+    return {
+        column.name: [str(v) for v in values.to_pylist() if v is not None]
+        for column, values in zip(wanted, result.columns, strict=True)
+    }

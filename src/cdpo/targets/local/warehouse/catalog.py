@@ -3,7 +3,8 @@
 TD tables are schemaless on append: a write that brings new columns adds them to the table
 (reference/spec-orchestrator-ingestion-histunion.md §5 item 14). ``append`` reproduces that;
 ``replace`` swaps a fully built table in, so a failure never loses the old one. Both take a
-staged table (built under a temporary name) and empty it into the target.
+staged table (built under a temporary name) and empty it into the target; ``write_rows`` does
+the same from a query, for a caller whose transaction already makes the write all or nothing.
 """
 
 from __future__ import annotations

@@ -111,7 +111,7 @@ def _value_sql(wh: Warehouse, value: int | str) -> str:
 
 @dataclass(frozen=True)
 class TimeColumns:
-    """How staged rows get their time columns: ``select`` is the select list over the loaded rows.
+    """How loaded rows get their time columns: ``select`` is the select list over them.
 
     ``column`` replaces a data column of that name; when it is computed from the data column
     ``source`` with ``expr``, a NULL in it means a value that is not a time (``bad_value_error``).

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict, Unpack
 
 from cdpo.errors import ConfigError, WorkflowError
 from cdpo.targets.base import QueryResult
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 __all__ = [
     "TdJob",
     "TdJobResult",
+    "TdOptions",
     "for_each_rows",
     "insert_command_statement",
     "jsonable",
@@ -120,16 +121,23 @@ class TdJob:
     store_last_results: bool = False
 
 
-def plan_td(
-    query: str,
-    *,
-    database: str,
-    engine: str = "presto",
-    create_table: str | None = None,
-    insert_into: str | None = None,
-    store_last_results: bool = False,
-) -> TdJob:
-    """Translate one ``td>`` job without touching the warehouse (see ``run_td`` for the options).
+class TdOptions(TypedDict, total=False):
+    """The options of a ``td>`` job, as ``plan_td`` and ``run_td`` take them.
+
+    ``engine``: presto (default), trino or hive. ``create_table``: ``table`` or ``db.table`` to
+    replace with the result (DROP + CTAS on TD). ``insert_into``: the table to append the result
+    to; created when missing, new columns added. ``store_last_results``: keep the first row of
+    the result as ``last_results``.
+    """
+
+    engine: str
+    create_table: str | None
+    insert_into: str | None
+    store_last_results: bool
+
+
+def plan_td(query: str, *, database: str, **options: Unpack[TdOptions]) -> TdJob:
+    """Translate one ``td>`` job on ``database`` without touching the warehouse.
 
     Translating is pure Python: the runtime plans a task before it waits for the warehouse, so
     one task's translation runs while another task's query holds the warehouse.
@@ -138,12 +146,15 @@ def plan_td(
         ConfigError: both tables given, a bad table name, an unknown engine.
         TranslationError: the SQL cannot be translated.
     """
-    target = _destination(create_table, insert_into, database)
+    engine = options.get("engine", "presto")
+    create_table = options.get("create_table")
+    target = _destination(create_table, options.get("insert_into"), database)
     staged = catalog.staging_name(target) if target else None
     if staged:
         query = insert_command_statement(f"CREATE TABLE {_engine_quote(staged, engine)} AS", query)
     statements = tuple(sql_bridge.translate(query, engine))
-    return TdJob(database, statements, target, staged, bool(create_table), store_last_results)
+    keep = bool(options.get("store_last_results"))
+    return TdJob(database, statements, target, staged, bool(create_table), keep)
 
 
 def run_td(
@@ -151,35 +162,20 @@ def run_td(
     query: str,
     *,
     database: str,
-    engine: str = "presto",
-    create_table: str | None = None,
-    insert_into: str | None = None,
-    store_last_results: bool = False,
     upload_time: int | None = None,
+    **options: Unpack[TdOptions],
 ) -> TdJobResult:
     """Run one ``td>`` job: the rendered ``query`` (one or more statements) in ``database``.
 
-    Args:
-        create_table: ``table`` or ``db.table`` to replace with the result (DROP + CTAS on TD).
-        insert_into: table to append the result to; created when missing, new columns added.
-        store_last_results: keep the first row of the result as ``last_results``.
-        upload_time: unix seconds for the ``time`` column of written rows that have none
-            (TD fills it with the job time); defaults to now.
+    ``upload_time`` is the unix seconds for the ``time`` column of written rows that have none
+    (TD fills it with the job time); it defaults to now.
 
     Raises:
         ConfigError: both tables given, a bad table name, an unknown engine.
         NotFoundError: ``database`` (or the destination's database) does not exist.
         TranslationError, WorkflowError: the SQL cannot be translated or fails.
     """
-    job = plan_td(
-        query,
-        database=database,
-        engine=engine,
-        create_table=create_table,
-        insert_into=insert_into,
-        store_last_results=store_last_results,
-    )
-    return run_td_job(wh, job, upload_time=upload_time)
+    return run_td_job(wh, plan_td(query, database=database, **options), upload_time=upload_time)
 
 
 def run_td_job(wh: Warehouse, job: TdJob, *, upload_time: int | None = None) -> TdJobResult:

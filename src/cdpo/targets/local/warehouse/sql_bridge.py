@@ -10,10 +10,10 @@ from datetime import datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from cdpo.errors import ConfigError, did_you_mean
+
 if TYPE_CHECKING:
     import duckdb
-
-from cdpo.errors import ConfigError, did_you_mean
 
 __all__ = [
     "ENGINES",

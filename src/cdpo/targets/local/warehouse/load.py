@@ -109,6 +109,7 @@ def run_td_load(
     loaded = _loaded_rows(wh, rows if query is None else None, select, types, taken)
     # Counted and checked before anything is written: a bad time value fails the load early.
     count, last = _summary(wh, loaded, taken, times, field)
+    last = start if last is None else last  # no new row: the load stays where it started
     with wh.transaction():
         # One statement writes the load's rows with their time columns: no staged copy.
         catalog.write_rows(
@@ -119,8 +120,8 @@ def run_td_load(
             params=taken.params,
         )
         if taken.key and field:
-            save_last_record(wh, target, start if last is None else last)
-    return LoadResult(target, count, out_mode, source.files, last if last is not None else start)
+            save_last_record(wh, target, last)
+    return LoadResult(target, count, out_mode, source.files, last)
 
 
 @dataclass(frozen=True)

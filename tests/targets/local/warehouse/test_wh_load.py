@@ -93,6 +93,31 @@ def test_jsonl_keeps_strings_and_nests_objects(wh: Warehouse, tmp_path: Path) ->
     }
 
 
+def test_jsonl_types_found_once_read_nested_names_and_mixed_values_alike(
+    wh: Warehouse, tmp_path: Path
+) -> None:
+    # The table is read with the column types its first look at the file found: nested keys that
+    # need quoting and a column of mixed JSON values must come through as they do in one read.
+    _write(
+        tmp_path / "odd.jsonl",
+        '{"id": 1, "v": 1, "props": {"a b": 1, "q\\"x": [1, 2]}, "items": [{"k": "x"}]}\n'
+        '{"id": 2, "v": "two", "props": {"a b": 2, "q\\"x": []}, "items": []}\n',
+    )
+    config = _file_config(str(tmp_path / "odd"), {"type": "json"})
+    config["filters"] = ADD_UPLOAD_TIME
+    run_td_load(wh, config, database="client_src", table="odd", upload_time=UPLOAD)
+    assert _rows(wh, "odd") == [
+        {
+            "id": 1,
+            "v": "1",
+            "props": '{"a b":1,"q\\"x":[1,2]}',
+            "items": [{"k": "x"}],
+            "time": UPLOAD,
+        },
+        {"id": 2, "v": '"two"', "props": '{"a b":2,"q\\"x":[]}', "items": [], "time": UPLOAD},
+    ]
+
+
 def test_parquet_by_extension_and_existing_time_column(wh: Warehouse, tmp_path: Path) -> None:
     parquet = tmp_path / "orders.parquet"
     wh.con.execute(

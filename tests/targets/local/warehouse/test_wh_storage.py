@@ -42,6 +42,26 @@ def test_a_table_smaller_than_duckdbs_row_group_is_written_in_several(wh_path: P
     assert len(sizes) == -(-300_000 // ROW_GROUP_SIZE)
 
 
+def test_appends_are_not_repacked_but_the_space_of_deleted_rows_is_given_back(
+    wh_path: Path,
+) -> None:
+    rows = "SELECT 'customer-' || (i % 500) || '@example.com' AS email FROM range(40000) AS t(i)"
+    with Warehouse(wh_path) as wh:
+        wh.run(f"CREATE TABLE people AS {rows}")
+    for _ in range(2):
+        with Warehouse(wh_path) as wh:
+            wh.run(f"INSERT INTO people {rows}")
+    as_written = [ROW_GROUP_SIZE, 40_000 - ROW_GROUP_SIZE] * 3  # DuckDB's vacuum would merge
+    assert _row_groups(wh_path, "people") == as_written
+    with Warehouse(wh_path) as wh:
+        assert wh.run("DELETE FROM people WHERE email = 'nobody'").rows == ((0,),)
+    assert _row_groups(wh_path, "people") == as_written
+    with Warehouse(wh_path) as wh:
+        assert wh.run("DELETE FROM people WHERE rowid % 3 <> 0").rows == ((80_000,),)
+    kept = _row_groups(wh_path, "people")
+    assert sum(kept) < 120_000 and len(kept) < len(as_written)  # vacuumed at the checkpoint
+
+
 def test_large_queries_spill_next_to_the_file_as_duckdb_does(wh_path: Path) -> None:
     with Warehouse(wh_path) as wh:
         assert wh.query("SELECT current_setting('temp_directory')").scalar() == f"{wh_path}.tmp"

@@ -60,6 +60,8 @@ _FORGETTING = re.compile(
     rf"|\b(?:CREATE|DROP|ALTER)\b.*\b{INTERNAL_SCHEMA}\b",
     re.IGNORECASE | re.DOTALL,
 )
+# A statement that may delete rows; when it did, the connection's checkpoints vacuum again.
+_DELETING = re.compile(r"\b(?:DELETE\s+FROM|TRUNCATE)\b", re.IGNORECASE)
 _UNSET = object()
 _T = TypeVar("_T")
 _LOCK_POLL_START = 0.05
@@ -104,6 +106,8 @@ class Warehouse:
         self._used: str | None = None
         self.compression = "auto"
         """How this file compresses what is written to it (``storage``); read at ``open``."""
+        self._vacuuming = read_only
+        """Whether checkpoints vacuum (``storage.reclaim_deleted``); writers start without."""
 
     def __enter__(self) -> Warehouse:
         return self.open()
@@ -131,6 +135,7 @@ class Warehouse:
                 con.close()
                 raise
             self._con = con
+            self._vacuuming = self.read_only  # a new connection starts without (``storage``)
             self._forget()
             self._session_set = sql_bridge.unix_time(self.session_time)
         return self
@@ -254,7 +259,11 @@ class Warehouse:
 
     def run(self, statement: str, params: Sequence[Any] | None = None) -> QueryResult:
         """Run one DuckDB statement; a DuckDB error becomes a ``WorkflowError`` quoting it."""
-        return self._fetched(statement, params, _rows)
+        result = self._fetched(statement, params, _rows)
+        if not self._vacuuming and _DELETING.search(statement) and _counted(result):
+            storage.reclaim_deleted(self.con)
+            self._vacuuming = True
+        return result
 
     def _fetched(
         self,
@@ -369,6 +378,12 @@ def _rows(con: duckdb.DuckDBPyConnection, statement: str, params: Any) -> QueryR
         return QueryResult((), ())
     columns = tuple(d[0] for d in cursor.description)
     return QueryResult(columns, tuple(cursor.fetchall()))  # rows are tuples already
+
+
+def _counted(result: QueryResult) -> bool:
+    """Whether a statement's result is a positive row count (DuckDB's answer to DELETE)."""
+    first = result.rows[0][0] if result.rows and result.rows[0] else None
+    return isinstance(first, int) and first > 0
 
 
 def _arrow(con: duckdb.DuckDBPyConnection, statement: str, params: Any) -> pa.Table:

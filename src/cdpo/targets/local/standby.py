@@ -234,8 +234,9 @@ def _read_line(fd: int, timeout: float | None = None) -> bytes:
 
 def warm(arrived: threading.Event | None = None) -> None:
     """Import the runtime and create what attempts need, touching no store and no warehouse
-    file: V8 with moment.js, and TD's functions installed once on an in-memory DuckDB (the first
-    install pays one-time costs; each connection still pays its own).
+    file: V8 with moment.js, TD's functions installed once on an in-memory DuckDB (the first
+    install pays one-time costs), then the connection the attempt will attach its warehouse file
+    to, with the functions installed (``Warehouse.prepare``).
 
     Steps go in the order attempts need them and stop once ``arrived`` is set: the attempt
     then imports the rest itself, as a cold worker does. Best effort: the attempt itself meets,
@@ -266,6 +267,7 @@ def _warm_warehouse() -> None:
 
     with Warehouse(":memory:") as warehouse:
         warehouse.query("SELECT TD_TIME_FORMAT(TD_SCHEDULED_TIME(), 'yyyy-MM-dd') AS day")
+    Warehouse.prepare()  # the attempt's warehouse then only attaches its file
 
 
 def serve() -> int:

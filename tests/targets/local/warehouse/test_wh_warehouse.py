@@ -136,6 +136,37 @@ def test_lock_is_waited_for_until_released(wh_path: Path) -> None:
         release.join()
 
 
+_SETUP = (
+    "SELECT TD_SCHEDULED_TIME(), TD_TIME_FORMAT(86400, 'yyyy-MM-dd'), 7 / 2, "
+    "current_setting('TimeZone'), current_setting('temp_directory'), current_database()"
+)
+
+
+@pytest.mark.parametrize("lock_held", [False, True], ids=["free", "locked-then-released"])
+def test_a_prepared_connection_opens_as_a_new_one_would(wh_path: Path, lock_held: bool) -> None:
+    # A standby prepares ahead; whether the file is free or another process held it first (the
+    # prepared connection is then given up), the opened warehouse is set up the same way.
+    with Warehouse(wh_path, session_time=1704067200) as wh:
+        expected = wh.query(_SETUP).rows
+    holder = _hold_lock(wh_path) if lock_held else None
+    release = threading.Timer(0.3, lambda: holder.communicate("\n")) if holder else None
+    Warehouse.prepare()
+    if release:
+        release.start()
+    try:
+        with Warehouse(wh_path, session_time=1704067200, lock_timeout=60) as wh:
+            assert wh.query(_SETUP).rows == expected
+            assert expected[0][:4] == (1704067200, "1970-01-02", 3, "UTC")
+            assert expected[0][4] == f"{wh_path}.tmp"
+            wh.create_database("client_src")
+            wh.query("CREATE TABLE kept AS SELECT 1 AS id", "client_src")
+        with Warehouse(wh_path, read_only=True) as wh:
+            assert wh.query("SELECT id FROM client_src.kept").scalar() == 1
+    finally:
+        if release:
+            release.join()
+
+
 def test_closed_warehouse_says_how_to_open_it(wh_path: Path) -> None:
     warehouse = Warehouse(wh_path)
     with pytest.raises(Exception, match="not open"):

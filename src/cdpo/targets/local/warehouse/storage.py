@@ -63,18 +63,24 @@ COMPRESSIONS = ("auto", "light")
 _DISABLED_METHODS = {"auto": "", "light": "dict_fsst"}
 
 
-def connect(path: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+def connect(
+    path: Path | str, *, read_only: bool = False, con: duckdb.DuckDBPyConnection | None = None
+) -> duckdb.DuckDBPyConnection:
     """A connection whose only database is the file at ``path``, attached as ``CATALOG``.
+
+    ``con`` is a new in-memory connection made earlier to attach the file to (one with TD's
+    functions installed ahead: ``Warehouse.prepare``); it is closed if the file cannot be attached.
 
     Raises:
         duckdb.Error: the file cannot be attached (locked by another process, not DuckDB's).
     """
     import duckdb
 
-    # DuckDB spills next to the file it was opened on; an in-memory start would spill in ./.tmp
-    spill: dict[str, Any] = {} if str(path) == ":memory:" else {"temp_directory": f"{path}.tmp"}
-    con = duckdb.connect(config=spill)
+    if con is None:
+        con = duckdb.connect()
     try:
+        if str(path) != ":memory:":  # DuckDB spills next to the file it was opened on, not in ./
+            con.execute(f"SET temp_directory = {sql_literal(f'{path}.tmp')}")
         options = "READ_ONLY" if read_only else f"ROW_GROUP_SIZE {ROW_GROUP_SIZE}"
         con.execute(f"ATTACH {sql_literal(str(path))} AS {quote(CATALOG)} ({options})")
         con.execute(f"USE {quote(CATALOG)}")

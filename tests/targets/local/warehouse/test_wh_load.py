@@ -66,16 +66,23 @@ def test_csv_with_declared_columns_and_time_from_a_column(wh: Warehouse, tmp_pat
     ]
 
 
+def _load_jsonl(wh: Warehouse, tmp_path: Path, table: str, text: str) -> list[dict[str, Any]]:
+    """Load ``text`` as the JSON-lines file ``<table>.jsonl`` into ``table``; its rows."""
+    _write(tmp_path / f"{table}.jsonl", text)
+    config = _file_config(str(tmp_path / table), {"type": "json"})
+    config["filters"] = ADD_UPLOAD_TIME
+    run_td_load(wh, config, database="client_src", table=table, upload_time=UPLOAD)
+    return _rows(wh, table)
+
+
 def test_jsonl_keeps_strings_and_nests_objects(wh: Warehouse, tmp_path: Path) -> None:
-    _write(
-        tmp_path / "events.jsonl",
+    rows = _load_jsonl(
+        wh,
+        tmp_path,
+        "events",
         '{"id": 1, "at": "2024-01-01T10:00:00Z", "props": {"k": 1}, "tags": ["a"]}\n'
         '{"id": 2, "at": "2024-01-02T10:00:00Z", "props": {"k": 2}, "tags": []}\n',
     )
-    config = _file_config(str(tmp_path / "events"), {"type": "json"})
-    config["filters"] = ADD_UPLOAD_TIME
-    run_td_load(wh, config, database="client_src", table="events", upload_time=UPLOAD)
-    rows = _rows(wh, "events")
     assert rows[0] == {
         "id": 1,
         "at": "2024-01-01T10:00:00Z",
@@ -98,15 +105,14 @@ def test_jsonl_types_found_once_read_nested_names_and_mixed_values_alike(
 ) -> None:
     # The table is read with the column types its first look at the file found: nested keys that
     # need quoting and a column of mixed JSON values must come through as they do in one read.
-    _write(
-        tmp_path / "odd.jsonl",
+    rows = _load_jsonl(
+        wh,
+        tmp_path,
+        "odd",
         '{"id": 1, "v": 1, "props": {"a b": 1, "q\\"x": [1, 2]}, "items": [{"k": "x"}]}\n'
         '{"id": 2, "v": "two", "props": {"a b": 2, "q\\"x": []}, "items": []}\n',
     )
-    config = _file_config(str(tmp_path / "odd"), {"type": "json"})
-    config["filters"] = ADD_UPLOAD_TIME
-    run_td_load(wh, config, database="client_src", table="odd", upload_time=UPLOAD)
-    assert _rows(wh, "odd") == [
+    assert rows == [
         {
             "id": 1,
             "v": "1",

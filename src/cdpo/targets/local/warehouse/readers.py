@@ -128,20 +128,18 @@ def _read_sql(
     files = [str(f) for f in source.files]
     if source.format == "parquet":
         return "read_parquet(?, union_by_name = true)", [files]
+    params: list[Any] = [files]
     if source.format == "jsonl":
-        params = [files, _NO_MATCH_FORMAT, _NO_MATCH_FORMAT]
-        columns = ""
+        options = ["format = 'newline_delimited'", "union_by_name = true"]
+        options += ["timestampformat = ?", "dateformat = ?"]
+        params += [_NO_MATCH_FORMAT, _NO_MATCH_FORMAT]
         if detected:
-            columns = ", columns = ?"
+            options.append("columns = ?")
             params.append({name: str(dtype) for name, dtype in detected})
-        return (
-            "read_json(?, format = 'newline_delimited', union_by_name = true, "
-            f"timestampformat = ?, dateformat = ?{columns})",
-            params,
-        )
+        return f"read_json(?, {', '.join(options)})", params
     delimiter = source.delimiter or ("\t" if source.format == "tsv" else ",")
     options = ["header = ?", "delim = ?", "quote = ?", "escape = ?", "union_by_name = true"]
-    params: list[Any] = [files, source.header, delimiter, source.quote or '"', source.escape or '"']
+    params += [source.header, delimiter, source.quote or '"', source.escape or '"']
     if source.columns:
         options.append("columns = ?")
         params.append(dict(source.columns))

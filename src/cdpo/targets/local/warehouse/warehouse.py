@@ -216,7 +216,10 @@ class Warehouse:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         deadline = time.monotonic() + self.lock_timeout
         delay = _LOCK_POLL_START
-        prepared = _PREPARED.pop() if _PREPARED else None
+        try:
+            prepared: duckdb.DuckDBPyConnection | None = _PREPARED.pop()  # atomic: threads may race
+        except IndexError:
+            prepared = None
         while True:
             try:
                 con = storage.connect(self.path, read_only=self.read_only, con=prepared)

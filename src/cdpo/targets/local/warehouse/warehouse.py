@@ -130,8 +130,7 @@ class Warehouse:
                 if prepared:
                     sql_bridge.set_session_time(con, self.session_time)
                 else:
-                    con.execute("SET TimeZone = 'UTC'")
-                    sql_bridge.install_functions(con, self.session_time, read_only=self.read_only)
+                    _set_up(con, self.session_time, read_only=self.read_only)
                 if not self.read_only:
                     self.compression = storage.read_compression(con, INTERNAL_SCHEMA)
                     if self.compression != "auto":
@@ -154,8 +153,7 @@ class Warehouse:
 
         con = duckdb.connect()
         try:
-            con.execute("SET TimeZone = 'UTC'")
-            sql_bridge.install_functions(con, None, read_only=False)
+            _set_up(con, None, read_only=False)
         except BaseException:
             con.close()
             raise
@@ -406,6 +404,14 @@ def _rows(con: duckdb.DuckDBPyConnection, statement: str, params: Any) -> QueryR
         return QueryResult((), ())
     columns = tuple(d[0] for d in cursor.description)
     return QueryResult(columns, tuple(cursor.fetchall()))  # rows are tuples already
+
+
+def _set_up(
+    con: duckdb.DuckDBPyConnection, session_time: datetime | int | None, *, read_only: bool
+) -> None:
+    """What every connection runs with: UTC, and TD's functions at ``session_time``."""
+    con.execute("SET TimeZone = 'UTC'")
+    sql_bridge.install_functions(con, session_time, read_only=read_only)
 
 
 def _counted(result: QueryResult) -> bool:

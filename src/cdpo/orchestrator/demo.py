@@ -207,10 +207,11 @@ def set_demo_secrets(pipeline: Any) -> None:
     """
     import os
 
+    from cdpo.targets.local.runner import secret_variable
+
     for source in pipeline.ingestion.sources if pipeline.ingestion else ():
         for role in source.family.secrets:
-            name = "CDPO_SECRET_" + source.secret_name(role).upper().replace(".", "_")
-            os.environ.setdefault(name, "replayed-locally")
+            os.environ.setdefault(secret_variable(source.secret_name(role)), "replayed-locally")
     if "TD_API_KEY" not in os.environ:
         # The unification API is served in-process locally; it needs a header, not a real key.
-        os.environ.setdefault("CDPO_SECRET_TD_APIKEY", "local-unification")
+        os.environ.setdefault(secret_variable("td.apikey"), "local-unification")

@@ -32,6 +32,7 @@ from cdpo.server.resources import (
     workflow_body,
 )
 from cdpo.targets.local import LocalTarget
+from cdpo.targets.local.runner import secret_variable
 
 __all__ = ["ROUTES", "DigdagApi", "json_response"]
 
@@ -290,7 +291,7 @@ class DigdagApi:
 
 def _secret_env(key: str) -> str:
     """The variable the local runtime reads a secret from (``runner._secret``)."""
-    return "TD_API_KEY" if key == "td.apikey" else "CDPO_SECRET_" + key.upper().replace(".", "_")
+    return "TD_API_KEY" if key == "td.apikey" else secret_variable(key)
 
 
 def _secret_set(key: str) -> bool:

@@ -23,14 +23,19 @@ from cdpo.errors import CdpoError, ConflictError, NotFoundError, UnsupportedOper
 from cdpo.targets.local.store import AttemptRecorder, Store
 
 __all__ = [
+    "SECRET_PREFIX",
     "AttemptOptions",
     "archive_project",
+    "is_secret_variable",
     "push_project",
     "run_attempt",
+    "secret_variable",
     "start_attempt",
 ]
 
 CANCEL_POLL_SECONDS = 0.2
+SECRET_PREFIX = "CDPO_SECRET_"
+"""Local secrets are environment variables: ``${secret:a.b}`` is ``CDPO_SECRET_A_B``."""
 _SKIP_PARTS = {".cdpo", ".digdag", "__pycache__", ".venv", "venv", ".git"}
 
 
@@ -234,13 +239,23 @@ def _watch_cancel(
             cancel.set()
 
 
+def secret_variable(name: str) -> str:
+    """The environment variable holding ``${secret:name}`` locally (upper case, dots as ``_``)."""
+    return SECRET_PREFIX + name.upper().replace(".", "_")
+
+
+def is_secret_variable(variable: str) -> bool:
+    """Whether an environment variable holds a secret the local runtime resolves."""
+    return variable == "TD_API_KEY" or variable.startswith(SECRET_PREFIX)
+
+
 def _secret(name: str) -> str:
     """Local secrets come from the environment: ``td.apikey`` is TD_API_KEY, others CDPO_SECRET_*."""
     import os
 
     if name == "td.apikey" and "TD_API_KEY" in os.environ:
         return os.environ["TD_API_KEY"]
-    return os.environ["CDPO_SECRET_" + name.upper().replace(".", "_")]
+    return os.environ[secret_variable(name)]
 
 
 def _requirer(store: Store, row: Any, options: AttemptOptions) -> Callable[..., bool]:

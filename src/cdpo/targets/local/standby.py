@@ -43,6 +43,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from cdpo.targets.local.runner import is_secret_variable
+
 __all__ = ["HANDOFF_TIMEOUT", "Standby", "StandbySlot", "serve", "start_early", "warm"]
 
 HANDOFF_TIMEOUT = 10.0
@@ -52,11 +54,6 @@ _LIVE: set[Standby] = set()
 """Standbys neither handed an attempt nor closed: closed at exit, so none outlives its caller."""
 
 
-def _is_secret(variable: str) -> bool:
-    """Whether an environment variable holds a secret the runtime resolves (runner ``_secret``)."""
-    return variable == "TD_API_KEY" or variable.startswith("CDPO_SECRET_")
-
-
 def _key() -> tuple[Any, ...]:
     """What a worker inherits from its caller at start: interpreter, directory, environment
     (secrets aside: they are handed over with the attempt)."""
@@ -64,12 +61,12 @@ def _key() -> tuple[Any, ...]:
         cwd = os.getcwd()
     except OSError:  # the caller's directory was removed: a new process would not find it either
         cwd = None
-    environment = sorted((k, v) for k, v in os.environ.items() if not _is_secret(k))
+    environment = sorted((k, v) for k, v in os.environ.items() if not is_secret_variable(k))
     return (sys.executable, cwd, tuple(environment))
 
 
 def _secrets() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if _is_secret(k)}
+    return {k: v for k, v in os.environ.items() if is_secret_variable(k)}
 
 
 class Standby:
@@ -284,7 +281,7 @@ def serve() -> int:
     os.dup2(received["log"], 1)
     os.dup2(received["log"], 2)
     os.close(received["log"])
-    for variable in [v for v in os.environ if _is_secret(v)]:
+    for variable in [v for v in os.environ if is_secret_variable(v)]:
         del os.environ[variable]
     os.environ.update(received["secrets"])  # the caller's, as a cold worker inherits them
     _point(0, os.O_RDONLY)  # as a cold worker's stdin: tasks' commands read /dev/null
